@@ -1,0 +1,187 @@
+"""Every ``nianbao …`` command: argument parsing, one-line errors, exit codes.
+
+Each command only parses its arguments and hands them to the module that does the
+work; nothing here knows how a page is crawled or a rule is checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import date
+from typing import Any, Callable, NoReturn, Sequence
+
+from nianbao import config
+from nianbao.errors import UserError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"nianbao: error: {message} (see nianbao --help)\n")
+
+
+def _as_of(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _year(value: str) -> int:
+    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+        raise argparse.ArgumentTypeError(f"not a report year: {value!r}")
+    return int(value)
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def cmd_parse(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from parsers import parse_file
+
+    failed = False
+    for path in args.files:
+        report = parse_file(path).to_dict()
+        failed = failed or report["error"] is not None
+        if args.json:
+            _print_json(report)
+        else:
+            json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        if report["error"]:
+            print(f"nianbao: {path}: {report['error']}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from crawler.run import crawl
+
+    summary = crawl(
+        settings,
+        db_path=args.db,
+        registry=args.registry or settings["registry"],
+        files_dir=args.files or settings["files"],
+        years=config.parse_years(args.years or settings["years"]),
+    )
+    if args.json:
+        _print_json(summary)
+    return 0
+
+
+def cmd_monitor(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from monitor.check import check
+    from monitor.report import format_flags
+    from nianbao.store import connect
+
+    flags = check(connect(args.db), settings, as_of=args.as_of or date.today(), year=args.year)
+    if args.json:
+        _print_json(flags)
+    else:
+        print(format_flags(flags))
+    return 0
+
+
+def cmd_alert(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from monitor.alerts import send_digest
+    from nianbao.store import connect
+
+    send_digest(connect(args.db), settings, dry_run=args.dry_run)
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from monitor.schedule import run_scheduler
+
+    run_scheduler(settings, db_path=args.db)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from nianbao.serve import serve
+
+    serve(args.db, host=args.host, port=args.port, settings=settings)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from nianbao.demo.run import run_demo
+
+    run_demo(settings, db_path=args.db, host=args.host, port=args.port, serve=not args.no_serve)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=None, help="SQLite database (default data/reports.db)")
+    common.add_argument("--config", default=None, help="config file (default nianbao.toml)")
+    common.add_argument("--json", action="store_true", help="JSON on standard output, logs on standard error")
+    common.add_argument("-v", "--verbose", action="store_true", help="more logging")
+
+    parser = _Parser(prog="nianbao", description="Crawl, parse and monitor government-information-disclosure annual reports.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    def command(name: str, handler: Callable[..., int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("crawl", cmd_crawl, "crawl every portal in the registry and store the reports")
+    p.add_argument("--registry", help="registry CSV (default data/agencies.csv)")
+    p.add_argument("--files", help="where raw documents are kept (default data/files)")
+    p.add_argument("--years", help="report years to keep, e.g. 2019-2025")
+
+    p = command("parse", cmd_parse, "parse local report files and print them as JSON")
+    p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = command("monitor", cmd_monitor, "compute the flags and store them")
+    p.add_argument("--as-of", type=_as_of, help="the date to judge deadlines by (default today)")
+    p.add_argument("--year", type=_year, help="only this report year")
+
+    p = command("alert", cmd_alert, "e-mail one digest of the flags not yet sent")
+    p.add_argument("--dry-run", action="store_true", help="print the message instead of sending it")
+
+    command("schedule", cmd_schedule, "run crawl, monitor and alert on the configured schedule")
+
+    for name, handler, help in (("serve", cmd_serve, "browse the database in Datasette"),
+                                ("demo", cmd_demo, "crawl the bundled demo portal, monitor it and serve the result")):
+        p = command(name, handler, help)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8001)
+        if name == "demo":
+            p.add_argument("--no-serve", action="store_true", help="stop after the summary")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv or ["demo"])
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        settings = config.load(args.config)
+        args.db = args.db or settings["db"]
+        return args.handler(args, settings)
+    except UserError as exc:
+        print(f"nianbao: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nianbao: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("NIANBAO_DEBUG"):
+            raise
+        print(f"nianbao: error: {type(exc).__name__}: {exc} (NIANBAO_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""The SQLite schema and every write to it (sqlite-utils).
+
+One row per agency and year in ``reports``; every document ever stored for that pair
+in ``report_versions``; every table value in the long table ``cells``. Raw files live
+under the files directory named by their sha256, never by a name a server gave.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+
+from nianbao.errors import UserError
+
+from parsers.report import Report
+
+REGISTRY_COLUMNS = ("agency_id", "agency_name", "region_code", "region_name", "agency_type", "start_url")
+AGENCY_TYPES = ("department", "government", "township")
+TABLES = ("active", "applications", "review_litigation")
+
+
+class RegistryError(UserError):
+    """The registry cannot be used; the message is one line for the user."""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the database in WAL mode, so readers never block the crawler."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.enable_wal()
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    db["agencies"].create(
+        {"agency_id": str, "agency_name": str, "region_code": str, "region_name": str,
+         "agency_type": str, "start_url": str, "render": str},
+        pk="agency_id", if_not_exists=True,
+    )
+    db["reports"].create(
+        {"id": int, "agency_id": str, "year": int, "title": str, "url": str, "file_url": str,
+         "file_type": str, "format": str, "published_at": str, "published_at_source": str,
+         "sha256": str, "file_path": str, "agency_found": str, "text": str, "warnings": str,
+         "first_seen_at": str, "fetched_at": str, "changed_at": str, "removed_at": str,
+         "versions": int},
+        pk="id", if_not_exists=True,
+    )
+    db["reports"].create_index(["agency_id", "year"], unique=True, if_not_exists=True)
+    db["report_versions"].create(
+        {"id": int, "report_id": int, "agency_id": str, "year": int, "title": str, "url": str,
+         "file_url": str, "file_type": str, "format": str, "published_at": str, "sha256": str,
+         "file_path": str, "text": str, "first_seen_at": str, "replaced_at": str},
+        pk="id", foreign_keys=[("report_id", "reports", "id")], if_not_exists=True,
+    )
+    db["report_versions"].create_index(["report_id"], if_not_exists=True)
+    db["cells"].create(
+        {"report_id": int, "tbl": str, "row_key": str, "col_key": str, "value": float},
+        pk=("report_id", "tbl", "row_key", "col_key"),
+        foreign_keys=[("report_id", "reports", "id")], if_not_exists=True,
+    )
+    db["crawl_errors"].create(
+        {"id": int, "url": str, "agency_id": str, "error": str, "at": str},
+        pk="id", if_not_exists=True,
+    )
+    db["flags"].create(
+        {"id": int, "agency_id": str, "agency_name": str, "year": int, "kind": str, "rule": str,
+         "message": str, "report_url": str, "detected_at": str, "resolved_at": str,
+         "sent_at": str, "audience": str, "region_code": str},
+        pk="id", if_not_exists=True,
+    )
+    db["flags"].create_index(["agency_id", "year", "kind", "rule"], unique=True, if_not_exists=True)
+
+
+# --- the registry -------------------------------------------------------------------
+
+def read_registry(path: str | Path) -> list[dict[str, str]]:
+    """Read and check ``agencies.csv``; any problem is a one-line ``RegistryError``."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError:
+        raise RegistryError(f"registry not found: {path}") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise RegistryError(f"cannot read registry {path}: {exc}") from None
+    if not rows:
+        raise RegistryError(f"registry {path} has no agencies")
+    missing = [c for c in REGISTRY_COLUMNS if c not in rows[0]]
+    if missing:
+        raise RegistryError(f"registry {path} lacks column(s): {', '.join(missing)}")
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=2):
+        for column in REGISTRY_COLUMNS:
+            row[column] = (row.get(column) or "").strip()
+            if not row[column]:
+                raise RegistryError(f"registry {path} line {number}: empty {column}")
+        if row["agency_type"] not in AGENCY_TYPES:
+            raise RegistryError(f"registry {path} line {number}: agency_type must be one of {', '.join(AGENCY_TYPES)}")
+        if row["agency_id"] in seen:
+            raise RegistryError(f"registry {path} line {number}: duplicate agency_id {row['agency_id']}")
+        seen.add(row["agency_id"])
+    return rows
+
+
+def save_agencies(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> None:
+    columns = set(REGISTRY_COLUMNS) | {"render"}
+    db["agencies"].upsert_all(
+        ({k: v for k, v in row.items() if k in columns} for row in rows), pk="agency_id", alter=True
+    )
+
+
+# --- raw files ------------------------------------------------------------------------
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def store_file(files_dir: str | Path, data: bytes, suffix: str) -> tuple[str, Path]:
+    """Write raw bytes as ``<sha256>.<suffix>`` atomically; return (digest, path)."""
+    digest = sha256(data)
+    files_dir = Path(files_dir)
+    files_dir.mkdir(parents=True, exist_ok=True)
+    path = files_dir / f"{digest}.{suffix}"
+    if not path.exists():
+        partial = path.with_suffix(path.suffix + ".part")
+        partial.write_bytes(data)
+        partial.replace(path)
+    return digest, path
+
+
+# --- reports --------------------------------------------------------------------------
+
+def iter_cells(report: Report) -> Iterator[tuple[str, str, str, float | None]]:
+    """Every table value of a report as (table, row key, column key, value).
+
+    A bare number (2021 table 二 items such as ``licensing``) has the column key ``value``.
+    """
+    for table in TABLES:
+        for row_key, row in (getattr(report, table) or {}).items():
+            if isinstance(row, dict):
+                for col_key, value in row.items():
+                    yield table, row_key, col_key, value
+            else:
+                yield table, row_key, "value", row
+
+
+def save_report(
+    db: sqlite_utils.Database,
+    *,
+    agency_id: str,
+    report: Report,
+    url: str,
+    file_url: str,
+    digest: str,
+    file_path: str | None,
+    published_at: str | None,
+    published_at_source: str | None,
+    fetched_at: str | None = None,
+) -> tuple[int, str]:
+    """Store a parsed report for (agency, year) in one transaction.
+
+    Returns (report id, outcome) where outcome is ``new``, ``unchanged`` or ``changed``.
+    A changed document becomes the current row; the one it replaces stays in
+    ``report_versions``. A report without a year or with an error is never stored here.
+    """
+    if report.error or report.year is None:
+        raise ValueError("only a parsed report with a year can be stored")
+    fetched_at = fetched_at or now()
+    row: dict[str, Any] = {
+        "agency_id": agency_id, "year": report.year, "title": report.title, "url": url,
+        "file_url": file_url, "file_type": report.file_type, "format": report.format,
+        "published_at": published_at, "published_at_source": published_at_source,
+        "sha256": digest, "file_path": file_path, "agency_found": report.agency,
+        "text": report.text, "warnings": json.dumps(report.warnings, ensure_ascii=False),
+        "fetched_at": fetched_at, "removed_at": None,
+    }
+    with db.conn:
+        existing = next(db["reports"].rows_where("agency_id = ? and year = ?", [agency_id, report.year]), None)
+        if existing is None:
+            row.update(first_seen_at=fetched_at, versions=1)
+            report_id = db["reports"].insert(row).last_pk
+            outcome = "new"
+        elif existing["sha256"] == digest:
+            db["reports"].update(existing["id"], {"fetched_at": fetched_at, "removed_at": None, "url": url})
+            return existing["id"], "unchanged"
+        else:
+            report_id = existing["id"]
+            db["report_versions"].insert({
+                **{k: existing[k] for k in ("agency_id", "year", "title", "url", "file_url", "file_type",
+                                              "format", "published_at", "sha256", "file_path", "text",
+                                              "first_seen_at")},
+                "report_id": report_id, "replaced_at": fetched_at,
+            })
+            row.update(changed_at=fetched_at, versions=(existing["versions"] or 1) + 1,
+                       first_seen_at=existing["first_seen_at"])
+            db["reports"].update(report_id, row)
+            outcome = "changed"
+        db["cells"].delete_where("report_id = ?", [report_id])
+        db["cells"].insert_all(
+            {"report_id": report_id, "tbl": t, "row_key": r, "col_key": c, "value": v}
+            for t, r, c, v in iter_cells(report)
+        )
+    return report_id, outcome
+
+
+def record_crawl_error(db: sqlite_utils.Database, url: str, agency_id: str | None, error: str) -> None:
+    db["crawl_errors"].insert({"url": url, "agency_id": agency_id, "error": " ".join(str(error).split()), "at": now()})

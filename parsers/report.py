@@ -1,0 +1,35 @@
+"""The one structure every parser produces (INTERFACE.md section 3)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FILE_TYPES = ("pdf", "docx", "doc", "html", "txt")
+
+
+@dataclass
+class Report:
+    """A parsed annual report; blank cells stay ``None``, never a guessed 0."""
+
+    source: str
+    file_type: str
+    agency: str | None = None
+    year: int | None = None
+    title: str | None = None
+    format: str | None = None
+    published_at: str | None = None
+    active: dict[str, Any] = field(default_factory=dict)
+    applications: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    review_litigation: dict[str, dict[str, int | None]] = field(default_factory=dict)
+    text: str = ""
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def failed(cls, source: str, file_type: str, error: str) -> "Report":
+        """A report that could not be read: one line saying why, nothing guessed."""
+        return cls(source=source, file_type=file_type, error=" ".join(error.split()))
