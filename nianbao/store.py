@@ -75,6 +75,13 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         {"id": int, "url": str, "agency_id": str, "error": str, "at": str},
         pk="id", if_not_exists=True,
     )
+    db["portal_runs"].create(
+        {"id": int, "run_id": str, "start_url": str, "agency_ids": str, "started_at": str,
+         "finished_at": str, "pages_fetched": int, "documents_fetched": int, "reports_found": int,
+         "reports_previous": int, "errors": int, "status": str},
+        pk="id", if_not_exists=True,
+    )
+    db["portal_runs"].create_index(["start_url", "run_id"], if_not_exists=True)
     db["flags"].create(
         {"id": int, "agency_id": str, "agency_name": str, "year": int, "kind": str, "rule": str,
          "message": str, "report_url": str, "detected_at": str, "resolved_at": str,
