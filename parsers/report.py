@@ -25,6 +25,7 @@ class Report:
     text: str = ""
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    published_at_source: str | None = None  # where published_at came from, e.g. "meta:PubDate"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

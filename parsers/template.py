@@ -20,7 +20,9 @@ class Field:
     """One row or column of a template table.
 
     ``keywords``: alternatives; a label matches when it contains every word of any one
-    alternative (words separated by ``+``). ``templates``: where the field exists.
+    alternative (words separated by ``+``); an alternative starting with ``=`` must be the
+    whole label after its last ordinal (``3.其他``), for words as common as 其他.
+    ``templates``: where the field exists.
     ``label``: the printed label of the official template, for messages and metadata.
     """
 
@@ -48,7 +50,7 @@ APPLICATION_ROWS: tuple[Field, ...] = (
     Field("granted", "三（一）予以公开", ("予以公开",)),
     Field("partly_granted", "三（二）部分公开", ("部分公开",)),
     Field("refused.state_secret", "三（三）1.属于国家秘密", ("国家秘密",)),
-    Field("refused.prohibited_by_law", "三（三）2.其他法律行政法规禁止公开", ("禁止公开",)),
+    Field("refused.prohibited_by_law", "三（三）2.其他法律行政法规禁止公开", ("禁止公开", "其他法律")),
     Field("refused.security_stability", "三（三）3.危及“三安全一稳定”", ("三安全一稳定", "危及")),
     Field("refused.third_party", "三（三）4.保护第三方合法权益", ("第三方",)),
     Field("refused.internal_affairs", "三（三）5.属于三类内部事务信息", ("内部事务",)),
@@ -57,15 +59,18 @@ APPLICATION_ROWS: tuple[Field, ...] = (
     Field("refused.inquiry", "三（三）8.属于行政查询事项", ("行政查询", "查询事项")),
     Field("unavailable.not_held", "三（四）1.本机关不掌握相关政府信息", ("不掌握",)),
     Field("unavailable.needs_creation", "三（四）2.没有现成信息需要另行制作", ("另行制作", "没有现成")),
-    Field("unavailable.unclear", "三（四）3.补正后申请内容仍不明确", ("不明确",)),
+    Field("unavailable.unclear", "三（四）3.补正后申请内容仍不明确", ("不明确", "补正后")),
     Field("not_processed.complaint", "三（五）1.信访举报投诉类申请", ("信访", "举报投诉")),
     Field("not_processed.duplicate", "三（五）2.重复申请", ("重复申请",)),
     Field("not_processed.publication", "三（五）3.要求提供公开出版物", ("出版物",)),
-    Field("not_processed.excessive", "三（五）4.无正当理由大量反复申请", ("大量反复", "反复申请")),
-    Field("not_processed.confirmation", "三（五）5.要求行政机关确认或重新出具已获取信息", ("确认+重新出具", "重新出具", "已获取信息")),
-    Field("other.no_correction", "三（六）1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", ("逾期不补正", "不补正"), ("2021",)),
-    Field("other.no_fee", "三（六）2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", ("收费通知", "缴纳费用"), ("2021",)),
-    Field("other.other", "三（六）3.其他", ("其他",), ("2021",)),
+    Field("not_processed.excessive", "三（五）4.无正当理由大量反复申请", ("大量反复", "反复申请", "无正当理由+大量")),
+    Field("not_processed.confirmation", "三（五）5.要求行政机关确认或重新出具已获取信息",
+          ("确认+重新出具", "重新出具", "已获取信息", "行政机关确认", "确认+重新")),
+    Field("other.no_correction", "三（六）1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+          ("逾期不补正", "不补正", "逾期不", "申请人无正当理由"), ("2021",)),
+    Field("other.no_fee", "三（六）2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+          ("收费通知", "缴纳费用", "逾期未按"), ("2021",)),
+    Field("other.other", "三（六）3.其他", ("=其他", "=其他情形"), ("2021",)),
     Field("other", "三（六）其他处理", ("其他处理",), ("2019",)),
     Field("processed_total", "三（七）总计", ("总计", "合计")),
     Field("carried_forward", "四、结转下年度继续办理", ("结转下年度", "下年度继续办理")),
@@ -173,8 +178,7 @@ def normalize(label: str) -> str:
 
 def matches(field: Field | ActiveItem, label: str) -> bool:
     """Whether a normalised label names ``field`` (every word of one keyword alternative)."""
-    text = normalize(label)
-    return any(all(word in text for word in alt.split("+")) for alt in field.keywords)
+    return match_score(field, label) > 0
 
 
 def application_rows(template: str) -> tuple[Field, ...]:
@@ -183,3 +187,31 @@ def application_rows(template: str) -> tuple[Field, ...]:
 
 def active_items(template: str) -> tuple[ActiveItem, ...]:
     return tuple(item for item in ACTIVE_ITEMS if item.template == template)
+
+
+# --- grid area: scored matching, so the most specific row wins -------------------------
+
+# An ordinal that starts a label or a part of it: 三、 （六） 3. 3、
+ORDINAL = re.compile(r"(?:\([一二三四五六七八九十\d]{1,3}\)|[一二三四五六七八九十]{1,3},|\d{1,2}[.,])")
+_EDGE_PUNCT = " .,:;()[]\"'“”‘’"
+
+
+def strip_ordinals(label: str) -> str:
+    """The normalised label after its last ordinal: ``(六)其他处理3.其他`` → ``其他``."""
+    text = normalize(label)
+    ends = [m.end() for m in ORDINAL.finditer(text)]
+    return text[ends[-1] if ends else 0:].strip(_EDGE_PUNCT)
+
+
+def match_score(field: Field | ActiveItem, label: str) -> int:
+    """How specifically ``label`` names ``field``: the length of the longest matching
+    keyword alternative, 0 when none matches (the longest keyword wins between rows)."""
+    text = normalize(label)
+    best = 0
+    for alt in field.keywords:
+        if alt.startswith("="):
+            if strip_ordinals(label) == alt[1:]:
+                best = max(best, len(alt) - 1)
+        elif all(word in text for word in alt.split("+")):
+            best = max(best, len(alt.replace("+", "")))
+    return best

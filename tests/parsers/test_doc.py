@@ -1,0 +1,77 @@
+"""DOC (Word 97): the generated reports saved as .doc by LibreOffice read back cell for cell
+through LibreOffice again; garbage, a missing LibreOffice and a hung conversion give a
+one-line error."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from nianbao.demo import documents as D
+from parsers import doc as X
+from parsers import parse_bytes, sniff
+from parsers import template as T
+from tests.parsers.test_docx import assert_same_report
+
+AGENCY = "许昌市卫生健康委员会"
+CASES = [(seed, template, balanced, blanks) for template in T.TEMPLATES
+         for seed, balanced, blanks in ((21, True, False), (22, False, True))]
+
+
+@pytest.fixture(scope="session")
+def word97() -> list[tuple[dict, bytes]]:
+    """The samples exported to .doc in one LibreOffice run (cached across runs)."""
+    reports = [D.sample_report(seed, agency=AGENCY, year=2021 if template == "2021" else 2019, template=template,
+                               balanced=balanced, blanks=blanks) for seed, template, balanced, blanks in CASES]
+    return list(zip(reports, D.export_many(reports, "doc")))
+
+
+def test_doc_reports_read_back_every_cell(word97: list[tuple[dict, bytes]]) -> None:
+    for report, data in word97:
+        assert data.startswith(X.OLE_MAGIC) and sniff(data, "report.doc") == "doc"
+        parsed = parse_bytes(data, "report.doc")
+        assert_same_report(parsed, report, "doc")
+        assert bool(parsed.warnings) == bool(report["blank_cells"])
+
+
+def test_temporary_files_are_removed(word97: list[tuple[dict, bytes]], tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    parsed = parse_bytes(word97[0][1], "report.doc")
+    assert parsed.error is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def assert_one_line_error(parsed, words: str) -> None:
+    assert parsed.error is not None and "\n" not in parsed.error
+    assert words in parsed.error
+    assert parsed.file_type == "doc" and parsed.applications == {}
+
+
+def test_garbage_with_the_ole_magic_is_an_error() -> None:
+    data = X.OLE_MAGIC + os.urandom(4096)
+    assert_one_line_error(parse_bytes(data, "report.doc"), "not a Word 97 document")
+
+
+def test_garbage_that_looks_like_word_is_an_error() -> None:
+    """Passes the cheap check, so LibreOffice itself has to give up on it."""
+    data = X.OLE_MAGIC + bytes(504) + X.WORD_STREAM + os.urandom(8192)
+    parsed = parse_bytes(data, "report.doc")
+    assert parsed.error is not None and "\n" not in parsed.error
+    assert parsed.applications == {}
+
+
+def test_missing_libreoffice_is_an_error(word97: list[tuple[dict, bytes]], tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert_one_line_error(parse_bytes(word97[0][1], "report.doc"), "LibreOffice (soffice) is not installed")
+
+
+def test_conversion_over_its_time_limit_is_killed(word97: list[tuple[dict, bytes]], monkeypatch) -> None:
+    monkeypatch.setattr(X, "CONVERT_TIMEOUT", 0.2)
+    started = time.perf_counter()
+    assert_one_line_error(parse_bytes(word97[0][1], "report.doc"), "did not finish within")
+    assert time.perf_counter() - started < 5
