@@ -94,7 +94,7 @@ def load_metadata() -> dict[str, Any]:
     return yaml.safe_load(METADATA.read_text(encoding="utf-8"))
 
 
-def _check_port(host: str, port: int) -> None:
+def check_port(host: str, port: int) -> None:
     """A taken port is a one-line error now, not a uvicorn traceback later."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -143,7 +143,7 @@ def serve(db_path: str, *, host: str, port: int, settings: dict) -> None:
     path = Path(db_path)
     if not path.is_file():
         raise UserError(f"database not found: {db_path} (run `nianbao crawl` or `nianbao demo` first)")
-    _check_port(host, port)
+    check_port(host, port)
     _prepare_file(path)
     datasette = build(path, settings.get("datasette", {}).get("settings"))
     asyncio.run(datasette.invoke_startup())

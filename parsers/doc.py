@@ -23,6 +23,8 @@ from parsers.report import Report
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # The stream every Word 97 file has, as its name is stored in the OLE directory (UTF-16).
 WORD_STREAM = "WordDocument".encode("utf-16-le")
+# What a password-protected DOCX or DOC carries instead: nothing readable without the password.
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 CONVERT_TIMEOUT = 60  # seconds for one .doc
 
 
@@ -55,6 +57,8 @@ def soffice_convert(files: Sequence[Path], fmt: str, outdir: Path, timeout: floa
 
 
 def parse(data: bytes, source: str) -> Report:
+    if ENCRYPTED_STREAM in data:
+        return Report.failed(source, "doc", "encrypted (password-protected) Word document")
     if not data.startswith(OLE_MAGIC) or WORD_STREAM not in data:
         return Report.failed(source, "doc", "not a Word 97 document (no WordDocument stream)")
     with tempfile.TemporaryDirectory(prefix="nianbao-doc-") as work:

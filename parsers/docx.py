@@ -23,6 +23,7 @@ MAX_MEMBERS = 2000
 MAX_UNCOMPRESSED = 100 * 1024 * 1024  # all members together
 MAX_RATIO = 200  # inflated / compressed, for members large enough to matter
 RATIO_FLOOR = 1024 * 1024
+MAX_SPAN = 64  # columns one cell may cover: a forged gridSpan must not make a huge row
 # Grid columns narrower than this (twips; 1 mm = 57) hold nothing printable: slivers left
 # by borders that do not line up, which would shift the cells of every row they split.
 SLIVER_TWIPS = 30
@@ -35,8 +36,15 @@ def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
-P, TBL, TR, TC, T, TAB, BR, CR = map(_w, ("p", "tbl", "tr", "tc", "t", "tab", "br", "cr"))
+P, TBL, T, TAB, BR, CR = map(_w, ("p", "tbl", "t", "tab", "br", "cr"))
 TXBX = _w("txbxContent")
+VAL, TCPR, SDT = _w("val"), _w("tcPr"), _w("sdt")
+SDT_PARAGRAPHS = f"{_w('sdtContent')}/{P}"
+GRID_SPAN, VMERGE, HMERGE = map(_w, ("gridSpan", "vMerge", "hMerge"))
+GRID_BEFORE = f"{_w('trPr')}/{_w('gridBefore')}"
+# Rows of a table and cells of a row, also when wrapped in content controls or custom XML.
+_ROWS = etree.XPath("./w:tr | ./w:sdt/w:sdtContent/w:tr | ./w:customXml/w:tr", namespaces={"w": W})
+_CELLS = etree.XPath("./w:tc | ./w:sdt/w:sdtContent/w:tc | ./w:customXml/w:tc", namespaces={"w": W})
 FALLBACK = f"{{{MC}}}Fallback"  # the VML copy of a drawing, which repeats its text box
 # Run content that stands for characters.
 _RUN_TEXT = {TAB: "\t", BR: "\n", CR: "\n", _w("noBreakHyphen"): "-"}
@@ -76,9 +84,10 @@ def read_package(data: bytes) -> bytes:
 
 def paragraph_text(paragraph: etree._Element) -> str:
     """A paragraph's own text: its runs, not the text boxes anchored in it."""
+    boxed = next(paragraph.iter(TXBX, FALLBACK), None) is not None
     parts = []
     for node in paragraph.iter(T, *_RUN_TEXT):
-        if _inside_text_box(node, paragraph):
+        if boxed and _inside_text_box(node, paragraph):
             continue
         parts.append((node.text or "") if node.tag == T else _RUN_TEXT[node.tag])
     return "".join(parts)
@@ -100,19 +109,20 @@ def _text_boxes(paragraph: etree._Element) -> Iterator[etree._Element]:
             yield box
 
 
-def _grid_span(cell: etree._Element) -> int:
-    span = cell.find(f"{_w('tcPr')}/{_w('gridSpan')}")
+def _cell_properties(cell: etree._Element) -> dict[str, str]:
+    """A cell's span and merge marks (gridSpan, vMerge, hMerge) by tag; a merge mark
+    without a value means ``continue``."""
+    properties = next(cell.iterchildren(TCPR), None)
+    if properties is None:
+        return {}
+    return {child.tag: child.get(VAL) or "continue" for child in properties.iterchildren(GRID_SPAN, VMERGE, HMERGE)}
+
+
+def _grid_span(value: str | None) -> int:
     try:
-        return max(1, int(span.get(_w("val")))) if span is not None else 1
-    except (TypeError, ValueError):
+        return min(MAX_SPAN, max(1, int(value))) if value is not None else 1
+    except ValueError:
         return 1
-
-
-def _merge(cell: etree._Element, tag: str) -> str | None:
-    """``restart`` or ``continue`` for a cell in a vertical (vMerge) or legacy horizontal
-    (hMerge) merge; None when it is not merged that way."""
-    mark = cell.find(f"{_w('tcPr')}/{_w(tag)}")
-    return None if mark is None else (mark.get(_w("val")) or "continue")
 
 
 def _sliver_columns(table: etree._Element) -> set[int]:
@@ -123,7 +133,15 @@ def _sliver_columns(table: etree._Element) -> set[int]:
 
 def cell_text(cell: etree._Element) -> str:
     """A cell's paragraphs, one per line (a label broken over lines stays one label)."""
-    return "\n".join(filter(None, (paragraph_text(p).strip() for p in cell.iterchildren(P))))
+    return "\n".join(filter(None, (paragraph_text(p).strip() for p in _cell_paragraphs(cell))))
+
+
+def _cell_paragraphs(cell: etree._Element) -> Iterator[etree._Element]:
+    for child in cell.iterchildren(P, SDT):
+        if child.tag == P:
+            yield child
+        else:
+            yield from child.iterfind(SDT_PARAGRAPHS)
 
 
 class Body:
@@ -155,9 +173,9 @@ class Body:
     def _table(self, table: etree._Element) -> None:
         slivers = _sliver_columns(table)
         above: list[str] = []
-        for tr in table.iterchildren(TR):
-            cells = list(tr.iterchildren(TC))
-            if any(cell.find(f".//{TBL}") is not None for cell in cells):
+        for tr in _ROWS(table):
+            cells = _CELLS(tr)
+            if any(next(cell.iter(TBL), None) is not None for cell in cells):
                 for cell in cells:  # a layout table: its cells hold the document
                     self.walk(cell)
                 above = []
@@ -170,19 +188,19 @@ class Body:
 
     @staticmethod
     def _row(tr: etree._Element, cells: list[etree._Element], above: list[str]) -> tuple[list[str], list[str]]:
-        before = tr.find(f"{_w('trPr')}/{_w('gridBefore')}")
-        skip = int(before.get(_w("val"), "0")) if before is not None and (before.get(_w("val")) or "").isdigit() else 0
+        before = tr.find(GRID_BEFORE)
+        skip = int(before.get(VAL)) if before is not None and (before.get(VAL) or "").isdigit() else 0
         row, printed = [""] * skip, [""] * skip
         for cell in cells:
-            text = cell_text(cell)
+            text, properties = cell_text(cell), _cell_properties(cell)
             column = len(row)
-            if _merge(cell, "vMerge") == "continue":
+            if properties.get(VMERGE) == "continue":
                 text, shown = (above[column] if column < len(above) else ""), ""
-            elif _merge(cell, "hMerge") == "continue" and row:
+            elif properties.get(HMERGE) == "continue" and row:
                 text, shown = row[-1], ""
             else:
                 shown = text
-            span = _grid_span(cell)
+            span = _grid_span(properties.get(GRID_SPAN))
             row += [text] * span
             printed += [shown] + [""] * (span - 1)
         return row, printed

@@ -57,6 +57,11 @@ def test_garbage_with_the_ole_magic_is_an_error() -> None:
     assert_one_line_error(parse_bytes(data, "report.doc"), "not a Word 97 document")
 
 
+def test_password_protected_document_is_an_error() -> None:
+    data = X.OLE_MAGIC + bytes(504) + X.ENCRYPTED_STREAM + os.urandom(2048)
+    assert_one_line_error(parse_bytes(data, "report.docx"), "encrypted")
+
+
 def test_garbage_that_looks_like_word_is_an_error() -> None:
     """Passes the cheap check, so LibreOffice itself has to give up on it."""
     data = X.OLE_MAGIC + bytes(504) + X.WORD_STREAM + os.urandom(8192)

@@ -200,3 +200,48 @@ def test_word_file_that_is_not_a_report_is_an_error() -> None:
     buffer = io.BytesIO()
     document.save(buffer)
     assert_one_line_error(buffer.getvalue(), "not an annual report")
+
+
+def package(body_xml: str) -> bytes:
+    """A minimal DOCX whose body is ``body_xml`` (WordprocessingML, prefix ``w``)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(X.MAIN_PART, f'<w:document xmlns:w="{W}"><w:body>{body_xml}</w:body></w:document>')
+    return buffer.getvalue()
+
+
+def tc(text: str = "", props: str = "") -> str:
+    return f"<w:tc><w:tcPr>{props}</w:tcPr><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+
+def test_every_kind_of_merge_is_expanded() -> None:
+    """gridSpan and vMerge (Word), hMerge (old Word), gridBefore (a row starting late),
+    a content control around a row, a label broken over two paragraphs."""
+    span, restart, down = '<w:gridSpan w:val="2"/>', '<w:vMerge w:val="restart"/>', "<w:vMerge/>"
+    left, across = '<w:hMerge w:val="restart"/>', "<w:hMerge/>"
+    table = (
+        "<w:tbl><w:tblGrid>" + '<w:gridCol w:w="900"/>' * 4 + "</w:tblGrid>"
+        f"<w:tr>{tc('三、本年度办理结果', restart)}{tc('申请人情况', span)}{tc('总计')}</w:tr>"
+        f"<w:tr>{tc('', down)}{tc('自然人', left)}{tc('', across)}{tc('7')}</w:tr>"
+        f"<w:sdt><w:sdtContent><w:tr>{tc('', down)}{tc('4', span)}{tc('5')}</w:tr></w:sdtContent></w:sdt>"
+        '<w:tr><w:trPr><w:gridBefore w:val="1"/></w:trPr>' f"{tc('1')}{tc('2')}{tc('3')}</w:tr>"
+        "<w:tr><w:tc><w:p><w:r><w:t>要求行政机关确认或重新</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>出具已获取信息</w:t></w:r></w:p></w:tc>" f"{tc('0', span)}{tc('0')}</w:tr>"
+        "</w:tbl>"
+    )
+    body = X.extract(package("<w:p><w:r><w:t>前言</w:t><w:tab/><w:t>1</w:t></w:r></w:p>" + table))
+    assert body.rows == [
+        ["前言\t1"],
+        ["三、本年度办理结果", "申请人情况", "申请人情况", "总计"],
+        ["三、本年度办理结果", "自然人", "自然人", "7"],
+        ["三、本年度办理结果", "4", "4", "5"],
+        ["", "1", "2", "3"],
+        ["要求行政机关确认或重新\n出具已获取信息", "0", "0", "0"],
+    ]
+    assert body.lines[2] == "\t自然人\t\t7"  # the plain text shows a merged cell once
+
+
+def test_forged_span_is_capped() -> None:
+    forged = '<w:gridSpan w:val="100000000"/>'
+    body = X.extract(package(f"<w:tbl><w:tr>{tc('x', forged)}</w:tr></w:tbl>"))
+    assert body.rows == [["x"] * X.MAX_SPAN]
