@@ -80,7 +80,10 @@ def load(path: str | Path | None = None, environ: dict[str, str] | None = None) 
     path = Path(path or environ.get("NIANBAO_CONFIG") or "nianbao.toml")
     if path.exists():
         try:
-            _merge(settings, tomllib.loads(path.read_text(encoding="utf-8")))
+            from_file = tomllib.loads(path.read_text(encoding="utf-8"))
+            _merge(settings, from_file)
+            if "schedule" in from_file:  # a schedule in the file replaces the default one
+                settings["schedule"] = from_file["schedule"]
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read config {path}: {exc}") from None
     smtp = settings["smtp"]

@@ -71,11 +71,18 @@ def _stored_file(row: Any, value: Any, table: str | None, database: str, dataset
     return _link(datasette.urls.path(FILES_ROUTE + digest), label)
 
 
+def _text(row: Any, value: Any, table: str | None, database: str, datasette: Any) -> str:
+    """A whole report's text in a box of its own, so a row page stays one screen high."""
+    return (f'<div style="max-height:12em;overflow:auto;white-space:pre-wrap;min-width:28em">'
+            f"{escape(str(value))}</div>")
+
+
 CELL_LINKS: dict[str, Callable[..., str | None]] = {
     "report_id": _report_id,
     "agency_id": _agency_id,
     "report_url": _report_url,
     "file_path": _stored_file,
+    "text": _text,
 }
 
 

@@ -227,3 +227,23 @@ def test_chart_pages_load_their_scripts_from_this_server(site: str, path: str) -
     assert scripts and all(s.startswith("/") for s in scripts), scripts
     for script in scripts:
         assert httpx.get(site + script).status_code == 200, script
+
+
+def test_what_the_crawler_writes_while_serving_shows_up(tmp_path: Path) -> None:
+    path = tmp_path / "reports.db"
+    world.build(path, tmp_path / "files")
+    port = free_port()
+    process = start_serve(path, port)
+    site = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(site + "/-/versions.json", process, timeout=60)
+        assert rows(site, "/reports.json", _search="营商环境专栏") == []
+        db = connect(path)
+        report = world.report("410223-jyj", "尉氏县教育局", 2024)
+        report.text += "新增了营商环境专栏。"
+        save_report(db, agency_id="410223-jyj", report=report, url="http://127.0.0.1/y", file_url="http://127.0.0.1/y",
+                    digest="e" * 64, file_path=None, published_at="2025-01-20", published_at_source="page")
+        found = rows(site, "/reports.json", _search="营商环境专栏")
+        assert [(r["agency_id"], r["year"]) for r in found] == [("410223-jyj", 2024)]
+    finally:
+        stop(process)

@@ -1,0 +1,158 @@
+"""Parsing speed and memory per document type, on a generated corpus.
+
+    .venv/bin/python benchmarks/parse.py [--count 100] [--doc-count 10] [--corpus DIR]
+
+Builds ``--count`` reports of each type with ``nianbao.demo.documents`` (both templates,
+varied encodings and text layouts; PDF and DOC by one batched, cached LibreOffice run),
+then parses each type in a fresh subprocess, single-threaded, and prints reports per
+second per core (CPU time of the parsing process and its children), wall time and peak
+resident memory. Beside PDF it prints what ``pdftotext`` takes on the same files: the
+floor for reading a PDF at all. DOC parsing runs LibreOffice once per file, so it gets
+its own, smaller count. Prints figures, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+AGENCIES = ("汉阴县卫生健康局", "尉氏县卫生健康委员会", "许昌市卫生健康委员会", "尉氏县人民政府", "城关镇人民政府")
+HTML_VARIANTS = ({"encoding": "utf-8"}, {"encoding": "gbk", "declare_charset": False}, {"encoding": "gb2312"})
+TXT_LAYOUTS = ("tabs", "cells", "markdown")
+TYPES = ("html", "docx", "pdf", "doc", "txt")
+TARGETS = {"html": 50, "docx": 50, "txt": 50, "pdf": 5}
+PEAK_TARGET_MB = 300
+# Prose added to every sample so its PDF runs to ~5 pages, the length of a typical report.
+EXTRA_PROSE = ("（{n}）深化重点领域信息公开。围绕财政预决算、重大建设项目、公共资源配置、社会公益事业等重点领域，"
+               "及时准确发布相关信息，全年累计发布重点领域信息若干条，并通过政务新媒体同步推送，方便群众查阅。"
+               "同时加强政策解读，采用图文、视频等多种形式解读重要政策文件，回应社会关切。")
+EXTRA_PARAGRAPHS = 14
+
+
+def reports(count: int) -> list[dict]:
+    from nianbao.demo import documents as D
+
+    out = []
+    for i in range(count):
+        template = "2021" if i % 3 else "2019"
+        year = 2019 + i % 2 if template == "2019" else 2021 + i % 4
+        report = D.sample_report(i, agency=AGENCIES[i % len(AGENCIES)], year=year, template=template,
+                                 balanced=i % 5 != 0, blanks=i % 4 == 0)
+        report["sections"]["overview"] += [EXTRA_PROSE.format(n=n) for n in range(4, 4 + EXTRA_PARAGRAPHS)]
+        out.append(report)
+    return out
+
+
+def build_corpus(root: Path, count: int, doc_count: int) -> dict[str, list[Path]]:
+    """The corpus on disk, one folder per type; LibreOffice exports come from the cache."""
+    from nianbao.demo import documents as D
+
+    samples = reports(count)
+    render = {
+        "html": lambda i, r: D.render_html(r, pub_date=f"{r['year'] + 1}-01-20", **HTML_VARIANTS[i % 3]),
+        "docx": lambda i, r: D.render_docx(r),
+        "txt": lambda i, r: D.render_txt(r, TXT_LAYOUTS[i % 3]),
+    }
+    corpus: dict[str, list[Path]] = {}
+    for kind, make in render.items():
+        folder = root / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        corpus[kind] = []
+        for i, report in enumerate(samples):
+            path = folder / f"r{i:04d}.{kind}"
+            path.write_bytes(make(i, report))
+            corpus[kind].append(path)
+    for kind, n in (("pdf", count), ("doc", doc_count)):
+        start = time.perf_counter()
+        corpus[kind] = D.convert_many(corpus["docx"][:n], "pdf" if kind == "pdf" else "doc:MS Word 97", root / kind)
+        print(f"corpus: {n} {kind} files ready in {time.perf_counter() - start:.1f} s (LibreOffice, cached)",
+              file=sys.stderr)
+    return corpus
+
+
+def worker(files: list[str]) -> dict:
+    """Runs in its own process: parse every file once, after one warm-up parse."""
+    from parsers import parse_bytes
+
+    blobs = [(f, Path(f).read_bytes()) for f in files]
+    parse_bytes(blobs[0][1], blobs[0][0])  # imports, caches
+    before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    failed = 0
+    for name, data in blobs:
+        failed += parse_bytes(data, name).error is not None
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime for a, b in zip(after, before))
+    return {"n": len(blobs), "failed": failed, "cpu": cpu, "wall": wall, "peak_mb": peak_mb()}
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory. Not ``ru_maxrss``: Linux carries it over
+    from the parent across exec, so every worker would report the corpus builder's peak."""
+    status = Path("/proc/self/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
+
+
+def measure(files: list[Path]) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--worker", *map(str, files)], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def pdftotext_time(files: list[Path]) -> dict | None:
+    """``pdftotext`` on every file (one process each, as a pipeline would run it)."""
+    binary = shutil.which("pdftotext")
+    if binary is None:
+        return None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    for path in files:
+        subprocess.run([binary, "-layout", str(path), "-"], capture_output=True, check=False)
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"n": len(files), "wall": wall, "cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime}
+
+
+def pages(files: list[Path]) -> float:
+    import pypdfium2 as pdfium
+
+    return sum(len(pdfium.PdfDocument(f.read_bytes())) for f in files) / len(files)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        print(json.dumps(worker(sys.argv[2:])))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=100, help="reports of each type (default 100)")
+    parser.add_argument("--doc-count", type=int, default=10, help="reports for .doc, one LibreOffice run each")
+    parser.add_argument("--corpus", type=Path, default=Path("/tmp/nianbao-bench-corpus"))
+    args = parser.parse_args()
+    corpus = build_corpus(args.corpus, args.count, args.doc_count)
+    print(f"{'type':<5} {'files':>5} {'failed':>6} {'reports/s/core':>15} {'wall s':>8} {'peak MB':>8}  target")
+    for kind in TYPES:
+        result = measure(corpus[kind])
+        rate = result["n"] / result["cpu"] if result["cpu"] else float("inf")
+        target = f">= {TARGETS[kind]}/s" if kind in TARGETS else "(none)"
+        print(f"{kind:<5} {result['n']:>5} {result['failed']:>6} {rate:>15.1f} {result['wall']:>8.2f} "
+              f"{result['peak_mb']:>8.0f}  {target}, < {PEAK_TARGET_MB} MB")
+        if kind == "pdf":
+            floor = pdftotext_time(corpus[kind])
+            if floor:
+                print(f"      pdftotext -layout on the same {floor['n']} PDFs ({pages(corpus[kind]):.1f} pages each): "
+                      f"{floor['wall'] / floor['n'] * 1000:.1f} ms/file wall, {floor['cpu'] / floor['n'] * 1000:.1f} ms/file "
+                      f"CPU; our parser: {result['cpu'] / result['n'] * 1000:.1f} ms/file CPU")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""``nianbao crawl``: read the registry, store the agencies, run the spider in-process and
+return a summary. (Twisted's reactor starts once per process: call ``crawl`` once.)"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.settings import from_config
+from crawler.spiders.reports import ReportsSpider
+from nianbao import store
+
+
+def crawl(settings: dict, *, db_path: str, registry: str, files_dir: str, years: range) -> dict:
+    rows = store.read_registry(registry)
+    store.save_agencies(store.connect(db_path), rows)
+    scrapy_settings: dict[str, Any] = {**from_config(settings["crawl"]), "NIANBAO_DB": db_path,
+                                       "NIANBAO_FILES": files_dir}
+    started = time.monotonic()
+    process = CrawlerProcess(scrapy_settings, install_root_handler=False)
+    for name in ("scrapy", "scrapy-playwright", "scrapy_playwright", "py.warnings", "asyncio", "twisted", "crawler"):
+        logging.getLogger(name).setLevel(scrapy_settings["LOG_LEVEL"])
+    # A portal that is down is a crawl_errors row and one "Gave up retrying" line, not a traceback.
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
+    crawler = process.create_crawler(ReportsSpider)
+    process.crawl(crawler, rows=rows, years=years)
+    process.start()
+    summary = dict(getattr(crawler.spider, "summary", {}), seconds=round(time.monotonic() - started, 1))
+    print("crawl: " + ", ".join(f"{key} {value}" for key, value in summary.items()), file=sys.stderr, flush=True)
+    return summary

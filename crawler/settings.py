@@ -1,0 +1,81 @@
+"""Scrapy settings: politeness, limits, Playwright, scheduling — every default in one module.
+
+Values come from ``nianbao.config`` ``settings["crawl"]`` where it has them, so a
+``nianbao.toml`` tunes the crawler without touching code; ``from_config`` is what
+``crawler.run`` applies, and the module-level names are what ``scrapy crawl`` reads.
+Scheduling is grouped in ``SCHEDULING`` so that scrapy-redis can take over by settings
+alone (SCHEDULER = "scrapy_redis.scheduler.Scheduler", DUPEFILTER_CLASS =
+"scrapy_redis.dupefilter.RFPDupeFilter", REDIS_URL = ...): the spider keeps no queue of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nianbao import config
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+# Local scheduling; swap these three for scrapy-redis's to share one queue between machines.
+SCHEDULING: dict[str, Any] = {
+    "SCHEDULER": "scrapy.core.scheduler.Scheduler",
+    "DUPEFILTER_CLASS": "scrapy.dupefilters.RFPDupeFilter",
+    "SCHEDULER_PERSIST": False,
+}
+
+
+def from_config(crawl: dict[str, Any]) -> dict[str, Any]:
+    """Scrapy settings from ``settings["crawl"]``; loopback tests and benchmarks lower
+    ``download_delay`` and ``autothrottle_start_delay`` there, never the defaults here."""
+    delay = float(crawl.get("download_delay", 0.5))
+    return {
+        "BOT_NAME": BOT_NAME,
+        "SPIDER_MODULES": SPIDER_MODULES,
+        "NEWSPIDER_MODULE": NEWSPIDER_MODULE,
+        "USER_AGENT": crawl["user_agent"],
+        "ROBOTSTXT_OBEY": True,
+        "CONCURRENT_REQUESTS": int(crawl.get("concurrent_requests", 32)),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": int(crawl["concurrent_per_host"]),
+        "DOWNLOAD_DELAY": delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": float(crawl.get("autothrottle_start_delay", max(delay, 1.0))),
+        "AUTOTHROTTLE_MAX_DELAY": float(crawl.get("autothrottle_max_delay", 30.0)),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.get("autothrottle_target_concurrency", 1.0)),
+        "DOWNLOAD_MAXSIZE": int(crawl["max_download_bytes"]),
+        "DOWNLOAD_WARNSIZE": int(crawl["max_download_bytes"]) // 2,
+        "DOWNLOAD_TIMEOUT": int(crawl["download_timeout"]),
+        "DEPTH_LIMIT": 0,  # the spider bounds its own exploration (crawl.depth_limit) per portal
+        "NIANBAO_DEPTH_LIMIT": int(crawl["depth_limit"]),
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": int(crawl.get("retry_times", 3)),
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+        "NIANBAO_RETRY_BACKOFF": float(crawl.get("retry_backoff", 1.0)),
+        "NIANBAO_RETRY_BACKOFF_MAX": float(crawl.get("retry_backoff_max", 60.0)),
+        "HTTPERROR_ALLOWED_CODES": [304],
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawler.middlewares.BackoffRetryMiddleware": 550,
+        },
+        "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
+        "COOKIES_ENABLED": True,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": crawl.get("log_level", "WARNING"),
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "DOWNLOAD_HANDLERS": {
+            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        },
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": crawl["chromium"], "headless": True, "args": CHROMIUM_ARGS},
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": int(crawl.get("browser_pages", 2)),
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(crawl["download_timeout"]) * 1000,
+        **SCHEDULING,
+    }
+
+
+globals().update(from_config(config.load()["crawl"]))

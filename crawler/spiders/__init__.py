@@ -1,0 +1,1 @@
+"""The one spider, ``reports``: registry rows in, report pages and documents out."""

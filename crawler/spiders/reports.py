@@ -1,0 +1,218 @@
+"""``reports``: from every registry start URL to the annual reports, for every CMS family.
+
+Rows sharing a start URL form one portal, crawled once; what a report page says decides
+whose report it is (``crawler.matching``). The spider only walks: discovery knowledge
+lives in ``crawler.discovery``, storage in ``crawler.pipelines``. Known documents are
+asked for with If-None-Match / If-Modified-Since, so an unchanged portal costs a 304 per
+document. Only pages that need a browser go through Chromium; documents never do.
+"""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Iterator
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy_playwright.page import PageMethod
+
+from crawler import pages
+from crawler.discovery import Link, discover, needs_render
+from crawler.discovery.core import title_years
+from crawler.discovery.families import FAMILIES
+from crawler.discovery.spa import RENDER_VALUES
+from crawler.matching import agencies_from
+from crawler.portals import Portal, Progress, record_runs
+from nianbao import config, store
+
+# Request kinds whose failure is worth a crawl_errors row; a dead navigation link is not.
+REPORTED_FAILURES = ("start", "list", "report", "attachment")
+
+
+class ReportsSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(self, registry: str | None = None, years: str | None = None, rows: list[dict] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        defaults = config.load()
+        self.rows = rows if rows is not None else store.read_registry(registry or defaults["registry"])
+        self.years = years if isinstance(years, range) else config.parse_years(years or defaults["years"])
+        self.portals: dict[str, Portal] = {}
+        for row in self.rows:
+            portal = self.portals.setdefault(row["start_url"], Portal(row["start_url"], []))
+            portal.agencies += agencies_from([row])
+            portal.render = portal.render or (row.get("render") or "").strip().lower() in RENDER_VALUES
+        self.progress = Progress(len(self.portals))
+        self.seen: set[tuple[str, str, str]] = set()
+        self.outcomes: dict[str, int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "ReportsSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.closed_portals, signal=signals.spider_closed)
+        return spider
+
+    # --- start ------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        settings = self.crawler.settings
+        defaults = config.load()
+        self.db = store.connect(settings.get("NIANBAO_DB") or defaults["db"])
+        self.files_dir = settings.get("NIANBAO_FILES") or defaults["files"]
+        self.depth_limit = settings.getint("NIANBAO_DEPTH_LIMIT", 4)
+        self.run_id = store.now()
+        store.ensure_documents(self.db)
+        self.known = {row["url"]: row for row in self.db["documents"].rows}
+        for portal in self.portals.values():
+            for request in self.follow(portal, Link(portal.start_url, "start"), depth=0):
+                yield request
+
+    def follow(self, portal: Portal, link: Link, depth: int, page: dict | None = None,
+               render: bool = False) -> Iterator[Request]:
+        """One request per link per crawl; known documents asked for conditionally."""
+        key = (link.method, link.url, link.body)
+        if key in self.seen and not render:
+            return
+        self.seen.add(key)
+        meta: dict[str, Any] = {"portal": portal.start_url, "kind": link.kind, "depth": depth, "page": page or {},
+                                "link_text": link.text}
+        headers: dict[str, str] = {}
+        known = self.known.get(link.url)
+        if known and link.kind in ("report", "attachment") and not render:
+            headers = {k: v for k, v in (("If-None-Match", known.get("etag")),
+                                         ("If-Modified-Since", known.get("last_modified"))) if v}
+        if (render or portal.render) and link.kind != "attachment":
+            meta.update(playwright=True, playwright_page_methods=[PageMethod("wait_for_load_state", "networkidle")])
+        if link.method == "POST":
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        callback = self.parse_document if link.kind == "attachment" else self.parse_page
+        portal.pending += 1
+        yield Request(link.url, method=link.method, body=link.body or None, headers=headers, meta=meta,
+                      callback=callback, errback=self.failed, dont_filter=True)
+
+    # --- pages ------------------------------------------------------------------------------
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        portal = self.portals[response.meta["portal"]]
+        portal.pending -= 1
+        yield from self._page(portal, response)
+        self._maybe_done(portal)
+
+    def _page(self, portal: Portal, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        if response.status == 304:
+            yield from self._unchanged(portal, response.url)
+            return
+        if not isinstance(response, TextResponse):  # a report link that answered with a document
+            yield from self._document(portal, response)
+            return
+        if not meta.get("playwright") and needs_render(response):
+            portal.render = True  # the rest of this portal goes through the browser straight away
+            yield from self.follow(portal, Link(response.url, meta["kind"], meta["link_text"]), meta["depth"],
+                                   meta["page"], render=True)
+            return
+        portal.pages += 1
+        if meta["kind"] == "report":
+            yield from self._article(portal, response)
+            return
+        depth = meta["depth"]
+        for link in discover(response, FAMILIES, allow_nav=depth < self.depth_limit):
+            years = title_years(link.text)
+            if link.kind == "report" and years and not years & set(self.years):
+                continue  # a report of a year outside --years
+            page = {"url": response.url, "title": link.text} if link.kind == "attachment" else None
+            yield from self.follow(portal, link, depth + (link.kind == "nav"), page)
+
+    def _article(self, portal: Portal, response: TextResponse) -> Iterator[Any]:
+        """A report's page: its attachments are the report if it has any, else the page is."""
+        day, source = pages.published(response)
+        page = {"url": response.url, "title": pages.title(response) or response.meta["link_text"],
+                "published_at": day, "published_at_source": source}
+        attachments = [link for link in discover(response, FAMILIES, allow_nav=False) if link.kind == "attachment"]
+        if attachments:
+            store.save_document(self.db, {"url": response.url, "kind": "page", "status": "page",
+                                          "sha256": store.sha256(response.body),
+                                          "attachments": ",".join(a.url for a in attachments),
+                                          "published_at": day, "published_at_source": source})
+            self.known[response.url] = {**self.known.get(response.url, {}), "attachments": ",".join(a.url for a in attachments)}
+            for link in attachments:
+                yield from self.follow(portal, Link(link.url, "attachment", link.text), response.meta["depth"], page)
+            return
+        yield self._item(portal, response, page)
+
+    def _unchanged(self, portal: Portal, url: str) -> Iterator[Any]:
+        """A 304: the stored report stands; an article page replays the attachments it had."""
+        known = self.known.get(url, {})
+        if known.get("attachments"):
+            page = {"url": url, "title": "", "published_at": known.get("published_at"),
+                    "published_at_source": known.get("published_at_source")}
+            for attachment in known["attachments"].split(","):
+                yield from self.follow(portal, Link(attachment, "attachment"), 0, page)
+            return
+        yield {"type": "unchanged", "portal": portal.start_url, "url": url}
+
+    # --- documents ---------------------------------------------------------------------------
+
+    def parse_document(self, response: Response) -> Iterator[Any]:
+        portal = self.portals[response.meta["portal"]]
+        portal.pending -= 1
+        if response.status == 304:
+            yield from self._unchanged(portal, response.url)
+        else:
+            yield from self._document(portal, response)
+        self._maybe_done(portal)
+
+    def _document(self, portal: Portal, response: Response) -> Iterator[Any]:
+        page = dict(response.meta.get("page") or {})
+        if not page.get("url"):
+            page.update(url=response.url, title=response.meta.get("link_text", ""))
+        yield self._item(portal, response, page)
+
+    def _item(self, portal: Portal, response: Response, page: dict) -> dict:
+        portal.documents += 1
+        header = lambda name: (response.headers.get(name) or b"").decode("latin-1") or None  # noqa: E731
+        return {"type": "document", "portal": portal.start_url, "url": response.url, "body": response.body,
+                "content_type": header("Content-Type"), "disposition": header("Content-Disposition"),
+                "etag": header("ETag"), "last_modified": header("Last-Modified"), "page": page}
+
+    # --- failures and the end -----------------------------------------------------------------
+
+    def failed(self, failure: Any) -> None:
+        request = failure.request
+        portal = self.portals[request.meta["portal"]]
+        portal.pending -= 1
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            self.logger.debug("ignored %s: %s", request.url, failure.value)  # robots.txt said no
+        elif request.meta.get("kind") in REPORTED_FAILURES:
+            portal.errors += 1
+            error = (f"HTTP {failure.value.response.status}" if failure.check(HttpError)
+                     else f"{failure.type.__name__}: {failure.getErrorMessage()}")
+            store.record_crawl_error(self.db, request.url, portal.only_agency, error)
+        self._maybe_done(portal)
+
+    def _maybe_done(self, portal: Portal) -> None:
+        if portal.pending == 0 and not portal.done:
+            portal.done = True
+            self.progress.portal_done(portal)
+
+    def closed_portals(self, spider: scrapy.Spider, reason: str) -> None:
+        for portal in self.portals.values():
+            if not portal.done:
+                portal.done = True
+                self.progress.portal_done(portal)
+        record_runs(self.db, self.run_id, list(self.portals.values()))
+        self.summary = {
+            "portals": len(self.portals),
+            "portals_failed": sum(p.status() == "failed" for p in self.portals.values()),
+            "pages_fetched": sum(p.pages for p in self.portals.values()),
+            "documents_fetched": sum(p.documents for p in self.portals.values()),
+            "reports_found": sum(len(p.reports) for p in self.portals.values()),
+            "reports_new": self.outcomes.get("new", 0),
+            "reports_changed": self.outcomes.get("changed", 0),
+            "reports_unchanged": self.outcomes.get("unchanged", 0) + self.outcomes.get("skipped", 0),
+            "errors": sum(p.errors for p in self.portals.values()),
+            "finish_reason": reason,
+        }

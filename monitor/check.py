@@ -1,0 +1,202 @@
+"""``nianbao monitor``: walk the rules over the registry and the stored reports, store
+the flags, return the ones that hold.
+
+Reports stream through once, in id order, merged with their tables pivoted in SQL
+(``nianbao.views.pivot_sql``), so memory stays flat however many reports there are.
+Flags are keyed by (agency_id, year, kind, rule): a flag found again is kept (re-opened
+if it had been resolved), one no longer found gets ``resolved_at``; portal flags use
+year 0. ``year`` limits both the checking and the resolving to that year.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from datetime import date
+from typing import Any, Iterator
+
+import sqlite_utils
+
+from monitor.deadlines import watched_since
+from monitor.rules import RULES, Context, Finding, ReportFacts, Rule, credible_year
+from monitor.similarity import Corpus
+from nianbao import config
+from nianbao.store import now
+from nianbao.views import COLUMNS, pivot_sql
+
+log = logging.getLogger(__name__)
+
+REPORT_COLUMNS = ("id", "agency_id", "year", "format", "url", "published_at", "first_seen_at", "changed_at",
+                  "removed_at", "versions", "text", "agency_found")
+FLAG_KEYS = ("agency_id", "agency_name", "year", "kind", "rule", "message", "report_url", "detected_at",
+             "audience", "region_code")
+_REGION_PARTS = re.compile(r".+?(?:自治区|自治州|特别行政区|省|市|县|区|州|盟|旗)")
+
+
+def _year_filter(year: int | None) -> tuple[str, list[Any]]:
+    return ("where year = ?", [year]) if year is not None else ("", [])
+
+
+def _pivots(db: sqlite_utils.Database, table: str, year: int | None) -> Iterator[tuple[int, dict[str, dict]]]:
+    """(report id, {row key: {column key: value}}) for every report having cells in ``table``."""
+    keys = [key for key, _ in COLUMNS[table]]
+    where = "where report_id in (select id from reports where year = ?)" if year is not None else ""
+    sql = f"select * from ({pivot_sql(table)}) {where} order by report_id"
+    current, rows = None, {}
+    for record in db.execute(sql, [year] if year is not None else []):
+        report_id, row_key, values = record[0], record[1], record[2:2 + len(keys)]
+        if report_id != current:
+            if current is not None:
+                yield current, rows
+            current, rows = report_id, {}
+        rows[row_key] = dict(zip(keys, values))
+    if current is not None:
+        yield current, rows
+
+
+def _names(agency: dict[str, Any], found: str | None) -> list[str]:
+    """Words to remove before comparing texts: the agency's names and its region's."""
+    names = [agency.get("agency_name") or "", found or ""]
+    for part in _REGION_PARTS.findall(agency.get("region_name") or ""):
+        names += [part, part[:-1]] if len(part) > 2 else [part]
+    return sorted({n for n in names if n}, key=len, reverse=True)
+
+
+def _load_context(db: sqlite_utils.Database, settings: dict[str, Any], as_of: date, year: int | None) -> Context:
+    agencies = {row["agency_id"]: row for row in db["agencies"].rows}
+    years = config.parse_years(str(settings["years"]))
+    if year is not None:
+        years = range(year, year + 1)
+    runs: dict[str, list[dict]] = defaultdict(list)
+    for run in db.query("select * from portal_runs order by started_at, id"):
+        runs[run["start_url"]].append(run)
+    where, params = _year_filter(year)
+    reported = {(a, y) for a, y in db.execute(f"select agency_id, year from reports {where}", params)}
+    return Context(settings=settings, as_of=as_of, years=years, agencies=agencies, reported=reported,
+                   watched=watched_since(db), portal_runs=dict(runs))
+
+
+def _text_changed(db: sqlite_utils.Database) -> set[int]:
+    """Reports whose current text differs from an earlier version's (not just the bytes)."""
+    return {row[0] for row in db.execute(
+        "select distinct v.report_id from report_versions v join reports r on r.id = v.report_id "
+        "where coalesce(v.text, '') != coalesce(r.text, '')")}
+
+
+def _reports(db: sqlite_utils.Database, ctx: Context, year: int | None
+             ) -> Iterator[tuple[ReportFacts, list[str]]]:
+    where, params = _year_filter(year)
+    streams = {table: _pivots(db, table, year) for table in COLUMNS}
+    heads = {table: next(stream, None) for table, stream in streams.items()}
+    for row in db.execute(f"select {', '.join(REPORT_COLUMNS)} from reports {where} order by id", params):
+        record = dict(zip(REPORT_COLUMNS, row))
+        tables = {}
+        for table, stream in streams.items():
+            while heads[table] is not None and heads[table][0] < record["id"]:
+                heads[table] = next(stream, None)
+            if heads[table] is not None and heads[table][0] == record["id"]:
+                tables[table] = heads[table][1]
+        agency = ctx.agencies.get(record["agency_id"], {})
+        year_value = record["year"] if isinstance(record["year"], int) else None
+        yield ReportFacts(
+            id=record["id"], agency_id=record["agency_id"] or "",
+            agency_name=agency.get("agency_name") or record["agency_found"] or record["agency_id"] or "",
+            agency_type=agency.get("agency_type"), start_url=agency.get("start_url"), year=year_value,
+            format=record["format"], url=record["url"], published_at=record["published_at"],
+            first_seen_at=record["first_seen_at"], changed_at=record["changed_at"],
+            removed_at=record["removed_at"], versions=record["versions"],
+            text=record["text"] if isinstance(record["text"], str) else None, tables=tables,
+        ), _names(agency, record["agency_found"])
+
+
+def _carry(report: ReportFacts) -> dict[str, Any]:
+    """What next year's report is compared with, kept small (the full tables are dropped)."""
+    apps = report.tables.get("applications", {})
+    return {"format": report.format, "url": report.url,
+            "carried_over": apps.get("carried_over", {}), "carried_forward": apps.get("carried_forward", {}),
+            "active": {k: v for k, v in report.tables.get("active", {}).items() if "in_force" in v and v["in_force"] is not None}}
+
+
+def _find(db: sqlite_utils.Database, ctx: Context, year: int | None) -> Iterator[tuple[Rule, Finding]]:
+    report_rules = [r for r in RULES if r.scope == "report"]
+    corpus = Corpus()
+    meta: dict[int, dict[str, Any]] = {}
+    ctx.versions_text_changed = _text_changed(db)
+    for report, names in _reports(db, ctx, year):
+        credible = credible_year(report.year, ctx.as_of)
+        for rule in report_rules:
+            if credible or not rule.needs_year:
+                yield from ((rule, finding) for finding in rule.check(report, ctx))
+        if credible:
+            ctx.carry[(report.agency_id, report.year)] = _carry(report)
+        if report.text is None:
+            log.warning("report %s (%s %s) has no text; text rules skipped", report.id, report.agency_id, report.year)
+        corpus.add(report.id, report.text, names)
+        meta[report.id] = {"id": report.id, "agency_id": report.agency_id, "agency_name": report.agency_name,
+                           "year": report.year or 0, "url": report.url,
+                           "order": (report.year or 0, report.published_at or report.first_seen_at or "", report.id)}
+    threshold = float(ctx.settings["monitor"]["copied_similarity"])
+    best: dict[int, tuple[dict, dict, float]] = {}
+    for match in corpus.matches(threshold):
+        a, b = meta[match.a], meta[match.b]
+        copier, original = (a, b) if a["order"] > b["order"] else (b, a)
+        if copier["id"] not in best or best[copier["id"]][2] < match.similarity:
+            best[copier["id"]] = (copier, original, match.similarity)
+    ctx.copies = list(best.values())
+    for rule in RULES:
+        if rule.scope == "corpus" and not (rule.portal and year is not None):
+            for finding in rule.check(ctx):
+                yield rule, finding
+
+
+def _flag(rule: Rule, finding: Finding, ctx: Context, detected_at: str) -> dict[str, Any]:
+    agency = ctx.agencies.get(finding.agency_id, {})
+    name = agency.get("agency_name") or finding.fields.get("agencies") or finding.agency_id
+    return {"agency_id": finding.agency_id, "agency_name": name, "year": finding.year, "kind": rule.kind,
+            "rule": rule.id.format(**finding.fields), "message": rule.message.format(**finding.fields),
+            "report_url": finding.report_url, "detected_at": detected_at, "audience": rule.audience,
+            "region_code": agency.get("region_code")}
+
+
+def _store(db: sqlite_utils.Database, flags: list[dict[str, Any]], ctx: Context, year: int | None,
+           stamp: str) -> list[dict[str, Any]]:
+    """Insert new flags, re-open returning ones, resolve vanished ones — one transaction.
+    Returns the stored rows of the flags that hold."""
+    key = lambda f: (f["agency_id"], f["year"], f["kind"], f["rule"])  # noqa: E731
+    where, params = _year_filter(year)
+    existing = {key(row): row for row in db.query(f"select * from flags {where}", params)}
+    current = {key(f): f for f in flags}
+    inserts, updates, resolved = [], [], []
+    for k, flag in current.items():
+        old = existing.get(k)
+        if old is None:
+            inserts.append(flag)
+        elif old["resolved_at"] is not None:
+            updates.append({**flag, "id": old["id"], "resolved_at": None, "sent_at": None})
+        elif (old["message"], old["report_url"]) != (flag["message"], flag["report_url"]):
+            updates.append({**flag, "id": old["id"], "detected_at": old["detected_at"]})
+        else:
+            flag["detected_at"] = old["detected_at"]
+    for k, old in existing.items():
+        if k in current or old["resolved_at"] is not None or (old["agency_id"], old["kind"]) in ctx.undetermined:
+            continue
+        resolved.append(old["id"])
+    with db.conn:
+        db["flags"].insert_all(inserts)
+        db["flags"].upsert_all(updates, pk="id")
+        db.conn.executemany("update flags set resolved_at = ? where id = ?", [(stamp, i) for i in resolved])
+    for flag in updates:
+        current[key(flag)]["detected_at"] = flag["detected_at"]
+    return sorted(current.values(), key=lambda f: (f["audience"], f["region_code"] or "", f["agency_id"],
+                                                   f["year"], f["kind"], f["rule"]))
+
+
+def check(db: sqlite_utils.Database, settings: dict[str, Any], *, as_of: date, year: int | None = None
+          ) -> list[dict[str, Any]]:
+    """Compute, store and return the flags that hold as of ``as_of`` (INTERFACE section 5)."""
+    ctx = _load_context(db, settings, as_of, year)
+    stamp = now()
+    flags = [_flag(rule, finding, ctx, stamp) for rule, finding in _find(db, ctx, year)]
+    held = _store(db, flags, ctx, year, stamp)
+    return [{k: flag[k] for k in FLAG_KEYS} for flag in held]

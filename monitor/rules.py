@@ -1,0 +1,414 @@
+"""The rules, as a table the engine (``monitor.check``) walks: id, kind, scope, check, message.
+
+A check yields ``Finding``s: the agency and year it concerns and the fields that fill
+the rule's id (``applications.balance.{column}``) and its message, a sentence in
+Chinese a clerk recognises, with the template's own labels and the expected and found
+numbers. ``report`` rules see one report at a time (its tables pivoted from ``cells``);
+``corpus`` rules see what the engine gathered over all of them (``Context``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Iterable, Iterator
+
+from monitor.deadlines import as_date, deadline
+from nianbao.views import COLUMNS, ROWS, TABLE_LABELS
+from parsers.template import active_items, application_rows
+
+FIRST_YEAR, LAST_YEAR = 2008, 2100   # 条例 took effect 2008; anything outside is bad data
+TEMPLATE_FROM = {"2019": 2019, "2021": 2021}
+TEMPLATE_DOCS = {"2019": "国办公开办函〔2019〕60号", "2021": "国办公开办函〔2021〕30号"}
+APPLICANTS = tuple(key for key, _ in COLUMNS["applications"] if key != "total")
+REVIEW_PARTS = tuple(key for key, _ in COLUMNS["review_litigation"] if key != "total")
+COL_LABEL = {table: dict(cols) for table, cols in COLUMNS.items()}
+ROW_LABEL = {table: dict(rows) for table, rows in ROWS.items()}
+IN_FORCE_ITEMS = tuple(item.key for item in active_items("2021") if "in_force" in {c.key for c in item.columns})
+
+# Numbers a report states in its text about applications, and which table 三 totals may
+# legitimately match them (一 alone, or 一 + 二).
+NARRATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"共?受理(?:政府信息)?依申请公开(?:政府信息)?(?:申请)?(\d+)件"),
+    re.compile(r"(?:共|累计)?收到(?:政府信息公开|依申请公开)?申请(?:共|累计)?(\d+)件"),
+    re.compile(r"新收(?:政府信息公开|依申请公开)?申请(\d+)件"),
+    re.compile(r"(?:未|没有)收到(?:任何)?(?:政府信息公开|依申请公开)?申请()"),
+)
+
+Table = dict[str, dict[str, Any]]
+
+
+@dataclass
+class ReportFacts:
+    """One stored report with its tables (table → row key → column key → value)."""
+
+    id: int
+    agency_id: str
+    agency_name: str
+    agency_type: str | None
+    start_url: str | None
+    year: int | None
+    format: str | None
+    url: str | None
+    published_at: str | None
+    first_seen_at: str | None
+    changed_at: str | None
+    removed_at: str | None
+    versions: int | None
+    text: str | None
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    @property
+    def template(self) -> str:
+        """The template the tables are read against: the parsed one, else the year's."""
+        if self.format in TEMPLATE_FROM:
+            return self.format
+        return "2021" if (self.year or 0) >= 2021 else "2019"
+
+
+@dataclass(frozen=True)
+class Finding:
+    agency_id: str
+    year: int
+    fields: dict[str, Any]
+    report_url: str | None = None
+
+
+@dataclass
+class Context:
+    """Everything corpus rules need, gathered once per run."""
+
+    settings: dict[str, Any]
+    as_of: date
+    years: range
+    agencies: dict[str, dict[str, Any]]
+    reported: set[tuple[str, int]]
+    watched: dict[str, date]
+    portal_runs: dict[str, list[dict[str, Any]]]
+    carry: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    copies: list[tuple[dict, dict, float]] = field(default_factory=list)  # (copier, original, similarity)
+    versions_text_changed: set[int] = field(default_factory=set)
+    undetermined: set[tuple[str, str]] = field(default_factory=set)  # (agency_id, kind) we cannot judge now
+
+    def failing_portal(self, start_url: str | None) -> bool:
+        """Whether we cannot vouch for what the portal holds: never crawled, or last run failed."""
+        runs = self.portal_runs.get(start_url or "")
+        return not runs or runs[-1]["status"] == "failed"
+
+
+def number(value: Any) -> str:
+    """A cell value as a clerk writes it: 3, not 3.0."""
+    if value is None:
+        return "空"
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _finding(report: ReportFacts, **fields: Any) -> Finding:
+    return Finding(report.agency_id, report.year if report.year is not None else 0, fields, report.url)
+
+
+def _filled(values: Iterable[Any]) -> bool:
+    return all(v is not None for v in values)
+
+
+def _sum(values: Iterable[Any]) -> float:
+    return sum(values)
+
+
+# --- report rules -------------------------------------------------------------------------
+
+def expected_cells(report: ReportFacts) -> dict[str, list[tuple[str, str]]]:
+    """The (row key, column key) pairs the report's template prints, per table."""
+    template = report.template
+    items = [(item.key, c.key if len(item.columns) > 1 else "value")
+             for item in active_items(template) for c in item.columns]
+    return {
+        "active": items,
+        "applications": [(row.key, col) for row in application_rows(template) for col, _ in COLUMNS["applications"]],
+        "review_litigation": [(group, col) for group, _ in ROWS["review_litigation"]
+                              for col, _ in COLUMNS["review_litigation"]],
+    }
+
+
+def credible_year(year: int | None, as_of: date) -> bool:
+    """A report year that can be judged: not before the 条例, not after today."""
+    return year is not None and FIRST_YEAR <= year <= min(LAST_YEAR, as_of.year)
+
+
+def check_year(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    if not credible_year(report.year, ctx.as_of):
+        yield _finding(report, found=report.year)
+
+
+def check_no_tables(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    if not any(report.tables.values()):
+        yield _finding(report)
+
+
+def check_blank_cells(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    if not any(report.tables.values()):
+        return
+    for table, cells in expected_cells(report).items():
+        rows = report.tables.get(table, {})
+        blank = [(r, c) for r, c in cells if rows.get(r, {}).get(c) is None]
+        if not rows:
+            yield _finding(report, table=table, label=TABLE_LABELS[table], detail="未能读取该表")
+        elif blank:
+            row, col = blank[0]
+            where = f"{ROW_LABEL[table].get(row, row)} {COL_LABEL[table].get(col, col)}列"
+            yield _finding(report, table=table, label=TABLE_LABELS[table],
+                           detail=f"{len(blank)}个单元格为空或未读出（如{where}），空白不按0计算")
+
+
+def check_balance(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    """一 + 二 = 三（七）总计 + 四, per column (printed in the table itself)."""
+    rows = report.tables.get("applications", {})
+    for col, label in COLUMNS["applications"]:
+        lhs = [rows.get(r, {}).get(col) for r in ("new", "carried_over")]
+        rhs = [rows.get(r, {}).get(col) for r in ("processed_total", "carried_forward")]
+        if _filled(lhs + rhs) and _sum(lhs) != _sum(rhs):
+            yield _finding(report, column=col, column_label=label, lhs=number(_sum(lhs)), rhs=number(_sum(rhs)))
+
+
+def check_results(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    """三（七）总计 = the sum of every result row 三（一）…（六）of the report's template."""
+    rows = report.tables.get("applications", {})
+    results = [r.key for r in application_rows(report.template) if r.key.startswith(("granted", "partly_granted",
+               "refused", "unavailable", "not_processed", "other"))]
+    for col, label in COLUMNS["applications"]:
+        parts = [rows.get(r, {}).get(col) for r in results]
+        total = rows.get("processed_total", {}).get(col)
+        if _filled(parts + [total]) and _sum(parts) != total:
+            yield _finding(report, column=col, column_label=label, expected=number(_sum(parts)), found=number(total))
+
+
+def check_row_totals(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    """Each row's 总计 = the six applicant columns."""
+    rows = report.tables.get("applications", {})
+    for row in application_rows(report.template):
+        values = rows.get(row.key, {})
+        parts = [values.get(c) for c in APPLICANTS]
+        total = values.get("total")
+        if _filled(parts + [total]) and _sum(parts) != total:
+            yield _finding(report, row=row.key, row_label=row.label, expected=number(_sum(parts)), found=number(total))
+
+
+def check_review_totals(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    """Table 四: each group's 总计 = 维持 + 纠正 + 其他 + 尚未审结."""
+    rows = report.tables.get("review_litigation", {})
+    for group, label in ROWS["review_litigation"]:
+        values = rows.get(group, {})
+        parts = [values.get(c) for c in REVIEW_PARTS]
+        total = values.get("total")
+        if _filled(parts + [total]) and _sum(parts) != total:
+            yield _finding(report, group=group, group_label=label, expected=number(_sum(parts)), found=number(total))
+
+
+def check_template(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    """Reports for 2019–2020 follow the 2019 template, 2021 on the 2021 one; 2019 only a warning."""
+    if report.format not in TEMPLATE_FROM or report.year is None or report.year == 2019:
+        return
+    expected = "2021" if report.year >= 2021 else "2019"
+    if report.format != expected:
+        yield _finding(report, expected=expected, found=report.format, doc=TEMPLATE_DOCS[expected])
+
+
+def check_template_2019(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    if report.year == 2019 and report.format == "2021":
+        yield _finding(report, doc=TEMPLATE_DOCS["2019"])
+
+
+def check_early(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    published = as_date(report.published_at)
+    if published and report.year and published < date(report.year + 1, 1, 1):
+        yield _finding(report, published=published.isoformat())
+
+
+def check_late(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    """After the deadline by the document's own date; else by when we first saw it, but
+    only if we were already watching the portal before the deadline."""
+    due = deadline(ctx.settings, report.agency_type, report.year)
+    published = as_date(report.published_at)
+    if published:
+        if published > due:
+            yield _finding(report, due=due.isoformat(),
+                           how=f"报告发布于{published.isoformat()}，晚于截止日期{due.isoformat()}")
+        return
+    seen, watched = as_date(report.first_seen_at), ctx.watched.get(report.start_url or "")
+    if seen and watched and watched < due < seen:
+        yield _finding(report, due=due.isoformat(),
+                       how=(f"报告未注明发布日期；本系统自{watched.isoformat()}起监测该门户，"
+                            f"{seen.isoformat()}首次发现该报告，晚于截止日期{due.isoformat()}"))
+
+
+def _stated_numbers(text: str) -> Iterator[tuple[str, int]]:
+    body = "".join(text.split())
+    for pattern in NARRATIVE_PATTERNS:
+        for match in pattern.finditer(body):
+            yield match.group(0), int(match.group(1) or 0)
+
+
+def check_narrative(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    """A number of applications stated in the text must be 一 or 一 + 二 of table 三's 总计 column."""
+    rows = report.tables.get("applications", {})
+    new, carried = rows.get("new", {}).get("total"), rows.get("carried_over", {}).get("total")
+    if not report.text or new is None:
+        return
+    allowed = {new, new + (carried or 0)}
+    for quote, stated in _stated_numbers(report.text):
+        if stated not in allowed:
+            yield _finding(report, quote=quote, stated=stated, new=number(new), carried=number(carried))
+            return
+
+
+def check_changed(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    if report.changed_at and report.id in ctx.versions_text_changed:
+        yield _finding(report, changed=report.changed_at[:10], versions=report.versions or 2)
+
+
+def check_removed(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    if report.removed_at:
+        yield _finding(report, removed=report.removed_at[:10], url=report.url or "")
+
+
+# --- corpus rules -------------------------------------------------------------------------
+
+def check_missing(ctx: Context) -> Iterator[Finding]:
+    """No report once the deadline has passed — unless we could not crawl the portal."""
+    for agency_id, agency in ctx.agencies.items():
+        if ctx.failing_portal(agency.get("start_url")):
+            ctx.undetermined.add((agency_id, "missing"))
+            continue
+        for year in ctx.years:
+            due = deadline(ctx.settings, agency.get("agency_type"), year)
+            if due < ctx.as_of and (agency_id, year) not in ctx.reported:
+                yield Finding(agency_id, year, {"due": due.isoformat(), "as_of": ctx.as_of.isoformat()})
+
+
+def check_carryover_applications(ctx: Context) -> Iterator[Finding]:
+    """This year's 二、上年结转 = last year's 四、结转下年度继续办理, per column."""
+    for (agency_id, year), this in ctx.carry.items():
+        last = ctx.carry.get((agency_id, year - 1))
+        if not last:
+            continue
+        for col, label in COLUMNS["applications"]:
+            now, before = this["carried_over"].get(col), last["carried_forward"].get(col)
+            if now is not None and before is not None and now != before:
+                yield Finding(agency_id, year, {"column": col, "column_label": label, "found": number(now),
+                                                "expected": number(before), "last_year": year - 1}, this["url"])
+
+
+def check_carryover_in_force(ctx: Context) -> Iterator[Finding]:
+    """现行有效件数 = last year's + 本年制发 − 本年废止 (both years on the 2021 template)."""
+    labels = {item.key: item.label for item in active_items("2021")}
+    for (agency_id, year), this in ctx.carry.items():
+        last = ctx.carry.get((agency_id, year - 1))
+        if not last or this["format"] != "2021" or last["format"] != "2021":
+            continue
+        for item in IN_FORCE_ITEMS:
+            now, before = this["active"].get(item, {}), last["active"].get(item, {})
+            values = [before.get("in_force"), now.get("issued"), now.get("repealed"), now.get("in_force")]
+            if _filled(values):
+                expected = values[0] + values[1] - values[2]
+                if expected != values[3]:
+                    yield Finding(agency_id, year, {
+                        "item": item, "item_label": labels[item], "found": number(values[3]),
+                        "before": number(values[0]), "issued": number(values[1]), "repealed": number(values[2]),
+                        "expected": number(expected), "last_year": year - 1}, this["url"])
+
+
+def check_copied(ctx: Context) -> Iterator[Finding]:
+    for copier, original, similarity in ctx.copies:
+        rule = "previous_year" if copier["agency_id"] == original["agency_id"] else "other_agency"
+        yield Finding(copier["agency_id"], copier["year"], {
+            "source": rule, "other_name": original["agency_name"], "other_year": original["year"],
+            "other_url": original["url"] or f"年报编号{original['id']}", "percent": int(similarity * 100)},
+            copier["url"])
+
+
+def _portal_name(ctx: Context, run: dict[str, Any]) -> str:
+    ids = [a for a in (run.get("agency_ids") or "").split(",") if a]
+    return "、".join(ctx.agencies.get(a, {}).get("agency_name", a) for a in ids) or run["start_url"]
+
+
+def check_unreachable(ctx: Context) -> Iterator[Finding]:
+    """A portal whose last N runs all failed (N = monitor.unreachable_runs)."""
+    needed = int(ctx.settings["monitor"]["unreachable_runs"])
+    for start_url, runs in ctx.portal_runs.items():
+        failed = 0
+        for run in reversed(runs):
+            if run["status"] != "failed":
+                break
+            failed += 1
+        if failed >= needed:
+            yield Finding(start_url, 0, {"start_url": start_url, "runs": failed, "agencies": _portal_name(ctx, runs[-1]),
+                                         "at": (runs[-1]["started_at"] or "")[:10]}, start_url)
+
+
+def check_discovery_dropped(ctx: Context) -> Iterator[Finding]:
+    """A reachable portal that yielded reports last time and fewer now."""
+    for start_url, runs in ctx.portal_runs.items():
+        if len(runs) < 2 or runs[-1]["status"] == "failed":
+            continue
+        before, now = runs[-2]["reports_found"] or 0, runs[-1]["reports_found"] or 0
+        if now < before:
+            yield Finding(start_url, 0, {"start_url": start_url, "before": before, "now": now,
+                                         "agencies": _portal_name(ctx, runs[-1]),
+                                         "at": (runs[-1]["started_at"] or "")[:10]}, start_url)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str                  # the flag's rule; {fields} come from each finding
+    kind: str
+    scope: str               # "report" (one report at a time) or "corpus" (the whole run)
+    check: Callable[..., Iterable[Finding]]
+    message: str             # str.format template over the finding's fields
+    audience: str = "agency"
+    portal: bool = False     # about a portal, not a report year (year 0)
+    needs_year: bool = False  # judged only for a credible report year (see ``credible_year``)
+
+
+_T3 = TABLE_LABELS["applications"]
+_T4 = TABLE_LABELS["review_litigation"]
+_T2 = TABLE_LABELS["active"]
+
+RULES: tuple[Rule, ...] = (
+    Rule("year", "incomplete", "report", check_year, "报告年度{found}超出合理范围，请核对标题与统计期间"),
+    Rule("tables", "incomplete", "report", check_no_tables,
+         "未能读取年报中的任何表格（二、三、四），可能只有图片或表格缺失，无法核对数据"),
+    Rule("{table}.blank", "incomplete", "report", check_blank_cells, "{label}：{detail}"),
+    Rule("applications.balance.{column}", "unbalanced", "report", check_balance,
+         _T3 + " {column_label}列：第一项+第二项={lhs}，第三项总计+第四项={rhs}"),
+    Rule("applications.results.{column}", "unbalanced", "report", check_results,
+         _T3 + " {column_label}列：三（七）总计={found}，三（一）至三（六）各项之和={expected}"),
+    Rule("applications.row_total.{row}", "unbalanced", "report", check_row_totals,
+         _T3 + " {row_label}行：总计={found}，自然人与法人或其他组织各列之和={expected}"),
+    Rule("review_litigation.total.{group}", "unbalanced", "report", check_review_totals,
+         _T4 + " {group_label}：总计={found}，结果维持+结果纠正+其他结果+尚未审结={expected}"),
+    Rule("template", "template", "report", check_template,
+         "表格应使用{expected}年版统一格式（{doc}），实际为{found}年版格式", needs_year=True),
+    Rule("template.2019", "template", "report", check_template_2019,
+         "提示：2019年度报告使用了2021年版表格（当年可参照{doc}统一格式，不作为问题）", needs_year=True),
+    Rule("early", "early", "report", check_early, "报告发布日期{published}早于所述年度结束，请核对年度与发布日期", needs_year=True),
+    Rule("late", "late", "report", check_late, "逾期发布：{how}", needs_year=True),
+    Rule("narrative.applications", "narrative", "report", check_narrative,
+         "正文称“{quote}”（{stated}件），与" + _T3 + "总计列不符：一、本年新收={new}，二、上年结转={carried}"),
+    Rule("changed", "changed", "report", check_changed,
+         "年报发布后被修改：{changed}发现内容不同的新版本（共{versions}个版本，旧版本已保存）"),
+    Rule("removed", "removed", "report", check_removed, "年报已从网站撤下：{removed}起原网址{url}不再提供该报告"),
+    Rule("missing", "missing", "corpus", check_missing, "截至{as_of}未发现该年度政府信息公开工作年度报告（截止日期{due}）"),
+    Rule("carryover.applications.{column}", "carryover", "corpus", check_carryover_applications,
+         _T3 + " {column_label}列：二、上年结转={found}，{last_year}年度报告四、结转下年度继续办理={expected}"),
+    Rule("carryover.active.{item}", "carryover", "corpus", check_carryover_in_force,
+         _T2 + " {item_label}：现行有效件数={found}，{last_year}年度{before}+本年制发{issued}−本年废止{repealed}={expected}"),
+    Rule("copied.{source}", "copied", "corpus", check_copied,
+         "正文与{other_name}{other_year}年度报告雷同（相似度{percent}%，已去除机构名称、年份和数字）：{other_url}"),
+    Rule("unreachable", "unreachable", "corpus", check_unreachable,
+         "门户{start_url}连续{runs}次抓取失败（最近一次{at}），涉及：{agencies}；恢复前不判定这些机构未发布",
+         audience="operator", portal=True),
+    Rule("discovery_dropped", "discovery_dropped", "corpus", check_discovery_dropped,
+         "门户{start_url}上次抓取发现{before}份年报，{at}仅发现{now}份，可能网站改版使抓取失效；涉及：{agencies}",
+         audience="operator", portal=True),
+)

@@ -1,0 +1,89 @@
+"""Copied (雷同) reports: a text nearly the same as another report's once names, years and
+numbers are taken out.
+
+A report becomes the set of its clauses (split at Chinese punctuation, whitespace
+removed, the tables between sections 二 and 五 cut out since every report shares their
+labels). Candidates are found through each set's few smallest hashes (a bottom-k
+sketch: two sets with Jaccard similarity J share their smallest hash with probability
+J), so only likely pairs are compared exactly — linear in the number of reports, not
+quadratic.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from parsers.template import SECTIONS
+
+SKETCH = 8            # smallest hashes per report used to find candidates
+COMMON = 200          # a hash shared by more reports than this is boilerplate, not a copy
+MIN_CLAUSES = 8       # a text with fewer distinct clauses is too short to call copied
+MIN_CLAUSE_CHARS = 4
+_NUMBERS = re.compile(r"[0-9０-９.%％]+")
+_CLAUSES = re.compile(r"[。！？；;，,：:!?（）()“”\"《》【】]+")
+_TABLES_START = SECTIONS[1].keywords[0]   # 主动公开政府信息情况
+_TABLES_END = SECTIONS[4].keywords[0]     # 存在的主要问题
+_HEADINGS = frozenset(s.label.split("、", 1)[-1] for s in SECTIONS)
+
+
+def narrative(text: str) -> str:
+    """The text without whitespace and without the tables (sections 二 to 四)."""
+    text = "".join(text.split())
+    end = text.find(_TABLES_END)
+    start = text.rfind(_TABLES_START, 0, end) if end > 0 else -1
+    return text[:start] + text[end:] if start >= 0 else text
+
+
+def fingerprint(text: str, names: Iterable[str]) -> array:
+    """The sorted distinct hashes of the report's clauses, names and numbers removed."""
+    body = narrative(text)
+    for name in names:
+        if name:
+            body = body.replace(name, "")
+    clauses = {c for c in _CLAUSES.split(_NUMBERS.sub("", body)) if len(c) >= MIN_CLAUSE_CHARS}
+    return array("q", sorted(hash(c) for c in clauses - _HEADINGS))
+
+
+def jaccard(a: array, b: array) -> float:
+    sa, sb = set(a), set(b)
+    union = len(sa | sb)
+    return len(sa & sb) / union if union else 0.0
+
+
+@dataclass(frozen=True)
+class Match:
+    a: int
+    b: int
+    similarity: float
+
+
+class Corpus:
+    """Fingerprints of many reports, and the pairs that are nearly the same."""
+
+    def __init__(self) -> None:
+        self.prints: dict[int, array] = {}
+
+    def add(self, report_id: int, text: str | None, names: Iterable[str]) -> None:
+        if text:
+            prints = fingerprint(text, names)
+            if len(prints) >= MIN_CLAUSES:
+                self.prints[report_id] = prints
+
+    def matches(self, threshold: float) -> Iterator[Match]:
+        """Every pair of reports at least ``threshold`` similar, each pair once."""
+        postings: dict[int, list[int]] = defaultdict(list)
+        for report_id, prints in self.prints.items():
+            for value in prints[:SKETCH]:
+                postings[value].append(report_id)
+        pairs: set[tuple[int, int]] = set()
+        for ids in postings.values():
+            if 1 < len(ids) <= COMMON:
+                pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
+        for a, b in sorted(pairs):
+            similarity = jaccard(self.prints[a], self.prints[b])
+            if similarity >= threshold:
+                yield Match(a, b, similarity)

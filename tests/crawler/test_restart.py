@@ -1,0 +1,38 @@
+"""A crawl killed halfway and started again loses nothing and finishes the rest."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from nianbao.demo.portal import PortalServer, generated_world
+from nianbao.store import connect
+from tests.crawler.conftest import FAST, NIANBAO, REPO
+
+
+def test_killed_crawl_resumes_without_refetching(tmp_path: Path) -> None:
+    world = generated_world(4, 24, seed=3)
+    (tmp_path / "nianbao.toml").write_text(FAST, encoding="utf-8")
+    command = [NIANBAO, "crawl", "--registry", str(tmp_path / "agencies.csv"), "--db", str(tmp_path / "r.db"),
+               "--files", str(tmp_path / "files"), "--years", world.years]
+    env = {**os.environ, "NIANBAO_CONFIG": str(tmp_path / "nianbao.toml")}
+    with PortalServer(world) as server:
+        world.registry(server.base_url, tmp_path / "agencies.csv")
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while server.document_downloads() < 10 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        stored_before = {tuple(r) for r in connect(tmp_path / "r.db").execute("select agency_id, year from reports")}
+        assert 0 < len(stored_before) < len(world.expected)
+        first = server.document_downloads()
+        result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+        assert result.returncode == 0, result.stderr[-2000:]
+        found = {tuple(r) for r in connect(tmp_path / "r.db").execute("select agency_id, year from reports")}
+        assert found == set(world.expected)
+        # What was stored before the kill is not fetched again; the rest is fetched once.
+        assert server.document_downloads() - first <= len(world.expected) - len(stored_before)
