@@ -15,17 +15,26 @@ from crawler.spiders.reports import ReportsSpider
 from nianbao import store
 
 
+# Libraries whose INFO chatter would drown the progress lines; their warnings still show.
+QUIET_LOGGERS = ("scrapy", "scrapy-playwright", "scrapy_playwright", "py.warnings", "asyncio", "twisted")
+
+
+def _quiet(level: str) -> None:
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+    # A portal that is down is a crawl_errors row and one "Gave up retrying" line, not a traceback.
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
+
+
 def crawl(settings: dict, *, db_path: str, registry: str, files_dir: str, years: range) -> dict:
     rows = store.read_registry(registry)
     store.save_agencies(store.connect(db_path), rows)
     scrapy_settings: dict[str, Any] = {**from_config(settings["crawl"]), "NIANBAO_DB": db_path,
-                                       "NIANBAO_FILES": files_dir}
+                                       "NIANBAO_FILES": files_dir, "LOG_INSTALL_ROOT_HANDLER": False}
     started = time.monotonic()
-    process = CrawlerProcess(scrapy_settings, install_root_handler=False)
-    for name in ("scrapy", "scrapy-playwright", "scrapy_playwright", "py.warnings", "asyncio", "twisted", "crawler"):
-        logging.getLogger(name).setLevel(scrapy_settings["LOG_LEVEL"])
-    # A portal that is down is a crawl_errors row and one "Gave up retrying" line, not a traceback.
-    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
+    _quiet(scrapy_settings["LOG_LEVEL"])
+    process = CrawlerProcess(scrapy_settings)
+    _quiet(scrapy_settings["LOG_LEVEL"])
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler, rows=rows, years=years)
     process.start()

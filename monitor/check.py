@@ -41,8 +41,7 @@ def _year_filter(year: int | None) -> tuple[str, list[Any]]:
 def _pivots(db: sqlite_utils.Database, table: str, year: int | None) -> Iterator[tuple[int, dict[str, dict]]]:
     """(report id, {row key: {column key: value}}) for every report having cells in ``table``."""
     keys = [key for key, _ in COLUMNS[table]]
-    where = "where report_id in (select id from reports where year = ?)" if year is not None else ""
-    sql = f"select * from ({pivot_sql(table)}) {where} order by report_id"
+    sql = pivot_sql(table, "and report_id in (select id from reports where year = ?)" if year is not None else "")
     current, rows = None, {}
     for record in db.execute(sql, [year] if year is not None else []):
         report_id, row_key, values = record[0], record[1], record[2:2 + len(keys)]

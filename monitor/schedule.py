@@ -171,7 +171,8 @@ def run_scheduler(settings: dict[str, Any], *, db_path: str) -> None:
 
         def stop() -> None:
             cycle.stop()
-            scheduler.shutdown(wait=True)
+            if scheduler.running:  # a signal before start() needs no shutdown: start() is skipped
+                scheduler.shutdown(wait=True)
 
         # Shut down from a thread: the scheduler's main loop may hold its locks right now.
         stopper.append(threading.Thread(target=stop, name="nianbao-stop"))
@@ -180,7 +181,8 @@ def run_scheduler(settings: dict[str, Any], *, db_path: str) -> None:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         log.info("scheduler: next cycle at %s", trigger.get_next_fire_time(None, datetime.now().astimezone()))
-        scheduler.start()
+        if not cycle.stopping.is_set():
+            scheduler.start()
         for thread in stopper:
             thread.join()
     finally:

@@ -11,7 +11,6 @@ report, unless its article shows the tables as images, which is said so.
 from __future__ import annotations
 
 import re
-from itertools import islice
 import lxml.html
 from lxml import etree
 
@@ -27,7 +26,6 @@ DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "nav", "header
 BLOCK_TAGS = frozenset(("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
                         "section", "article", "blockquote", "pre", "tr", "table", "hr", "center", "caption",
                         "tbody", "thead", "tfoot", "main", "aside", "figure", "figcaption", "address"))
-_LINE_BREAKERS = tuple(BLOCK_TAGS)
 # Words (normalised) that make a table one of the template's.
 TABLE_LABELS = tuple(T.normalize(w) for w in ("信息内容", "第二十条", "申请人情况", "自然人", "本年新收", "予以公开",
                                               "行政复议", "结转下年度", "尚未审结"))
@@ -98,8 +96,8 @@ def _span(cell: etree._Element, name: str) -> int:
 
 def cell_text(cell: etree._Element) -> str:
     """A cell's text, a line per paragraph or <br> (``grid`` folds labels broken so)."""
-    breakers = list(islice(cell.iterdescendants(*_LINE_BREAKERS), 2))
-    if len(breakers) < 2 and not any(node.tag == "br" for node in breakers):
+    breakers = [node.tag for node in cell.iterdescendants() if node.tag in BLOCK_TAGS]
+    if len(breakers) < 2 and "br" not in breakers:
         return _SPACES.sub(" ", "".join(cell.itertext())).strip()  # one line: the common cell
     parts: list[str] = []
     for event, node in etree.iterwalk(cell, events=("start", "end")):

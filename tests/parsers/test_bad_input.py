@@ -22,7 +22,7 @@ def run_parse(*files: Path) -> tuple[int, list[dict], str]:
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, bytes, bytes]:
+def good() -> tuple[dict, bytes, bytes]:
     report = D.sample_report(51, agency=AGENCY, year=2023)
     return report, D.render_html(report, pub_date="2024-01-20"), D.render_pdf(report)
 
