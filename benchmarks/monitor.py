@@ -37,7 +37,7 @@ TYPES = ("department",) * 8 + ("government", "township")
 WORDS = "政务公开信息发布平台建设制度培训监督考核解读回应关切依申请办理规范标准化网站新媒体栏目专题保密审查流程"
 
 
-def sentence_bank(rng: random.Random, size: int = 3000) -> list[str]:
+def sentence_bank(rng: random.Random, size: int = 300_000) -> list[str]:
     return ["".join(rng.choice(WORDS) for _ in range(rng.randint(12, 30))) + "。" for _ in range(size)]
 
 

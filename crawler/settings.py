@@ -42,7 +42,7 @@ def from_config(crawl: dict[str, Any]) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": int(crawl["concurrent_per_host"]),
         "DOWNLOAD_DELAY": delay,
         "DOWNLOAD_DELAY_JITTER": 0.5,
-        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_ENABLED": bool(crawl.get("autothrottle", True)),
         "AUTOTHROTTLE_START_DELAY": float(crawl.get("autothrottle_start_delay", max(delay, 1.0))),
         "AUTOTHROTTLE_MAX_DELAY": float(crawl.get("autothrottle_max_delay", 30.0)),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.get("autothrottle_target_concurrency", 1.0)),

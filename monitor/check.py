@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from collections import defaultdict
 from datetime import date
+from queue import Queue
+from threading import Thread
 from typing import Any, Iterator
 
 import sqlite_utils
@@ -38,12 +41,13 @@ def _year_filter(year: int | None) -> tuple[str, list[Any]]:
     return ("where year = ?", [year]) if year is not None else ("", [])
 
 
-def _pivots(db: sqlite_utils.Database, table: str, year: int | None) -> Iterator[tuple[int, dict[str, dict]]]:
+def _pivots(path: str, table: str, year: int | None) -> Iterator[tuple[int, dict[str, dict]]]:
     """(report id, {row key: {column key: value}}) for every report having cells in ``table``."""
     keys = [key for key, _ in COLUMNS[table]]
     sql = pivot_sql(table, "and report_id in (select id from reports where year = ?)" if year is not None else "")
     current, rows = None, {}
-    for record in db.execute(sql, [year] if year is not None else []):
+    conn = sqlite3.connect(path)
+    for record in conn.execute(sql, [year] if year is not None else []):
         report_id, row_key, values = record[0], record[1], record[2:2 + len(keys)]
         if report_id != current:
             if current is not None:
@@ -52,6 +56,33 @@ def _pivots(db: sqlite_utils.Database, table: str, year: int | None) -> Iterator
         rows[row_key] = dict(zip(keys, values))
     if current is not None:
         yield current, rows
+    conn.close()
+
+
+def _in_thread(items: Iterator[Any], batch: int = 256) -> Iterator[Any]:
+    """Consume ``items`` in a thread: SQLite releases the GIL while it steps, so a pivot
+    query runs on the second core while the rules run on the first."""
+    queue: Queue = Queue(maxsize=64)
+    done = object()
+
+    def pump() -> None:
+        chunk: list[Any] = []
+        try:
+            for item in items:
+                chunk.append(item)
+                if len(chunk) >= batch:
+                    queue.put(chunk)
+                    chunk = []
+            queue.put(chunk)
+            queue.put(done)
+        except BaseException as exc:  # re-raised in the consuming thread
+            queue.put(exc)
+
+    Thread(target=pump, daemon=True).start()
+    while (chunk := queue.get()) is not done:
+        if isinstance(chunk, BaseException):
+            raise chunk
+        yield from chunk
 
 
 def _names(agency: dict[str, Any], found: str | None) -> list[str]:
@@ -86,7 +117,8 @@ def _text_changed(db: sqlite_utils.Database) -> set[int]:
 def _reports(db: sqlite_utils.Database, ctx: Context, year: int | None
              ) -> Iterator[tuple[ReportFacts, list[str]]]:
     where, params = _year_filter(year)
-    streams = {table: _pivots(db, table, year) for table in COLUMNS}
+    path = db.execute("pragma database_list").fetchone()[2]
+    streams = {table: _in_thread(_pivots(path, table, year)) for table in COLUMNS}
     heads = {table: next(stream, None) for table, stream in streams.items()}
     for row in db.execute(f"select {', '.join(REPORT_COLUMNS)} from reports {where} order by id", params):
         record = dict(zip(REPORT_COLUMNS, row))

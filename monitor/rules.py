@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from monitor.deadlines import as_date, deadline
+from monitor.similarity import narrative
 from nianbao.views import COLUMNS, ROWS, TABLE_LABELS
 from parsers.template import active_items, application_rows
 
@@ -29,12 +31,13 @@ IN_FORCE_ITEMS = tuple(item.key for item in active_items("2021") if "in_force" i
 
 # Numbers a report states in its text about applications, and which table 三 totals may
 # legitimately match them (一 alone, or 一 + 二).
-NARRATIVE_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"共?受理(?:政府信息)?依申请公开(?:政府信息)?(?:申请)?(\d+)件"),
-    re.compile(r"(?:共|累计)?收到(?:政府信息公开|依申请公开)?申请(?:共|累计)?(\d+)件"),
-    re.compile(r"新收(?:政府信息公开|依申请公开)?申请(\d+)件"),
-    re.compile(r"(?:未|没有)收到(?:任何)?(?:政府信息公开|依申请公开)?申请()"),
+NARRATIVE_PATTERNS: tuple[str, ...] = (
+    r"共?受理(?:政府信息)?依申请公开(?:政府信息)?(?:申请)?(\d+)件",
+    r"(?:共|累计)?收到(?:政府信息公开|依申请公开)?申请(?:共|累计)?(\d+)件",
+    r"新收(?:政府信息公开|依申请公开)?申请(\d+)件",
+    r"(?:未|没有)收到(?:任何)?(?:政府信息公开|依申请公开)?申请()",
 )
+_NARRATIVE = re.compile("|".join(f"(?:{p})" for p in NARRATIVE_PATTERNS))
 
 Table = dict[str, dict[str, Any]]
 
@@ -118,9 +121,9 @@ def _sum(values: Iterable[Any]) -> float:
 
 # --- report rules -------------------------------------------------------------------------
 
-def expected_cells(report: ReportFacts) -> dict[str, list[tuple[str, str]]]:
-    """The (row key, column key) pairs the report's template prints, per table."""
-    template = report.template
+@lru_cache(maxsize=None)
+def expected_cells(template: str) -> dict[str, list[tuple[str, str]]]:
+    """The (row key, column key) pairs a template prints, per table."""
     items = [(item.key, c.key if len(item.columns) > 1 else "value")
              for item in active_items(template) for c in item.columns]
     return {
@@ -149,7 +152,7 @@ def check_no_tables(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
 def check_blank_cells(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     if not any(report.tables.values()):
         return
-    for table, cells in expected_cells(report).items():
+    for table, cells in expected_cells(report.template).items():
         rows = report.tables.get(table, {})
         blank = [(r, c) for r, c in cells if rows.get(r, {}).get(c) is None]
         if not rows:
@@ -243,10 +246,12 @@ def check_late(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
 
 
 def _stated_numbers(text: str) -> Iterator[tuple[str, int]]:
-    body = "".join(text.split())
-    for pattern in NARRATIVE_PATTERNS:
-        for match in pattern.finditer(body):
-            yield match.group(0), int(match.group(1) or 0)
+    """(quote, number) for each statement of a count of applications in the narrative."""
+    body = narrative(text)
+    if "申请" not in body:
+        return
+    for match in _NARRATIVE.finditer(body):
+        yield match.group(0), int(next((g for g in match.groups() if g), "0"))
 
 
 def check_narrative(report: ReportFacts, ctx: Context) -> Iterator[Finding]:

@@ -20,7 +20,8 @@ from typing import Iterable, Iterator
 from parsers.template import SECTIONS
 
 SKETCH = 8            # smallest hashes per report used to find candidates
-COMMON = 200          # a hash shared by more reports than this is boilerplate, not a copy
+COMMON = 50           # a clause in more reports than this is a stock phrase, not a sign of copying
+COUNT_SLOTS = (1 << 22) - 1   # mask: the clause-count table has 4M slots
 MIN_CLAUSES = 8       # a text with fewer distinct clauses is too short to call copied
 MIN_CLAUSE_CHARS = 4
 _NUMBERS = re.compile(r"[0-9０-９.%％]+")
@@ -62,22 +63,35 @@ class Match:
 
 
 class Corpus:
-    """Fingerprints of many reports, and the pairs that are nearly the same."""
+    """Fingerprints of many reports, and the pairs that are nearly the same.
+
+    Clauses in many reports (stock phrases) would make every report a candidate of
+    every other, so candidates are drawn only from clauses seen in at most ``COMMON``
+    reports, counted in a fixed-size table (collisions only over-count a few rare ones).
+    """
 
     def __init__(self) -> None:
         self.prints: dict[int, array] = {}
+        self.counts = array("H", bytes(2 * (COUNT_SLOTS + 1)))
 
     def add(self, report_id: int, text: str | None, names: Iterable[str]) -> None:
         if text:
             prints = fingerprint(text, names)
             if len(prints) >= MIN_CLAUSES:
                 self.prints[report_id] = prints
+                counts = self.counts
+                for value in prints:
+                    slot = value & COUNT_SLOTS
+                    if counts[slot] < 65535:
+                        counts[slot] += 1
 
     def matches(self, threshold: float) -> Iterator[Match]:
         """Every pair of reports at least ``threshold`` similar, each pair once."""
         postings: dict[int, list[int]] = defaultdict(list)
+        counts = self.counts
         for report_id, prints in self.prints.items():
-            for value in prints[:SKETCH]:
+            rare = [value for value in prints if counts[value & COUNT_SLOTS] <= COMMON]
+            for value in rare[:SKETCH]:
                 postings[value].append(report_id)
         pairs: set[tuple[int, int]] = set()
         for ids in postings.values():

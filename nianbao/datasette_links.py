@@ -77,18 +77,24 @@ def _text(row: Any, value: Any, table: str | None, database: str, datasette: Any
             f"{escape(str(value))}</div>")
 
 
-CELL_LINKS: dict[str, Callable[..., str | None]] = {
+def _message(row: Any, value: Any, table: str | None, database: str, datasette: Any) -> str:
+    """A flag's message is the one column people read: give it room to be read in lines."""
+    return f'<div style="min-width:22em">{escape(str(value))}</div>'
+
+
+CELL_RENDERERS: dict[str, Callable[..., str | None]] = {
     "report_id": _report_id,
     "agency_id": _agency_id,
     "report_url": _report_url,
     "file_path": _stored_file,
     "text": _text,
+    "message": _message,
 }
 
 
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any) -> Markup | None:
-    render = CELL_LINKS.get(column)
+    render = CELL_RENDERERS.get(column)
     if render is None or value in (None, "") or not hasattr(row, "keys"):
         return None
     html = render(row, value, table, database, datasette)

@@ -34,7 +34,7 @@ METADATA = Path(__file__).resolve().parent.parent / "data" / "metadata.yml"
 DATABASE = "reports"
 
 DATASETTE_SETTINGS = {
-    "truncate_cells_html": 300,  # report text is long; the row's file link holds the whole
+    "truncate_cells_html": 300,  # long cells in lists; a report's text gets its own scrolling box
     "sql_time_limit_ms": 5000,
     "facet_time_limit_ms": 500,
     "default_page_size": 50,
@@ -55,9 +55,9 @@ INDEXES = {
 # Views for browsing: each joins the registry in, so region and agency type can be facets.
 BROWSE_VIEWS = {
     "flag_list": """
-        select f.id, f.kind, f.rule, f.year, coalesce(a.region_name, f.region_code) as region_name,
-               a.agency_type, f.agency_id, coalesce(f.agency_name, a.agency_name) as agency_name,
-               f.message, r.id as report_id, f.report_url, f.audience,
+        select f.id, f.kind, f.year, coalesce(a.region_name, f.region_code) as region_name,
+               coalesce(f.agency_name, a.agency_name) as agency_name, f.message, r.id as report_id,
+               f.report_url, f.rule, a.agency_type, f.agency_id, f.audience,
                case when f.resolved_at is null then 'open' else 'resolved' end as status,
                f.detected_at, f.resolved_at, f.sent_at
         from flags f
@@ -136,8 +136,6 @@ def build(db_path: str | Path, overrides: dict[str, Any] | None = None) -> Datas
 
 def serve(db_path: str, *, host: str, port: int, settings: dict) -> None:
     """Serve ``db_path`` in Datasette on host:port until interrupted (Ctrl-C)."""
-    import asyncio
-
     import uvicorn
 
     path = Path(db_path)
@@ -146,6 +144,7 @@ def serve(db_path: str, *, host: str, port: int, settings: dict) -> None:
     check_port(host, port)
     _prepare_file(path)
     datasette = build(path, settings.get("datasette", {}).get("settings"))
-    asyncio.run(datasette.invoke_startup())
+    # No asyncio.run(invoke_startup()) here: Datasette runs its startup on the first request,
+    # and a Ctrl-C landing inside a short asyncio.run is swallowed, leaving a server nobody stops.
     log.info("Datasette on http://%s:%d/ (Ctrl-C stops it)", host, port)
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)

@@ -90,6 +90,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         pk="id", if_not_exists=True,
     )
     db["flags"].create_index(["agency_id", "year", "kind", "rule"], unique=True, if_not_exists=True)
+    # monitor: one table's cells in report order, values included, so its pivot streams from the index
+    db["cells"].create_index(["tbl", "report_id", "row_key", "col_key", "value"], if_not_exists=True)
     create_views(db)
 
 

@@ -54,13 +54,14 @@ def pivot_sql(table: str, where: str = "") -> str:
     """One row per (report_id, row_key) with a column per column key, plus how many
     cells the row has and how many of them hold a value (a blank cell is null).
 
-    Grouped in the order of the cells' primary key (report_id, tbl, row_key), so SQLite
-    streams it without a temporary sort; ``where`` adds a condition (``and …``)."""
+    Grouped in the order of the index on (tbl, report_id, row_key, col_key, value), so
+    SQLite streams it from the index alone, without a temporary sort; ``where`` adds a
+    condition (``and …``)."""
     values = ", ".join(f"max(case when col_key = {_literal(key)} then value end) as {_quote(key)}"
                        for key, _ in COLUMNS[table])
     return (f"select report_id, row_key, {values}, count(*) as cell_count, count(value) as value_count "
-            f"from cells where tbl = {_literal(table)} {where} group by report_id, tbl, row_key "
-            f"order by report_id, tbl, row_key")
+            f"from cells where tbl = {_literal(table)} {where} group by report_id, row_key "
+            f"order by report_id, row_key")
 
 
 def wide_view_sql(table: str) -> str:

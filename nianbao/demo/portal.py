@@ -620,20 +620,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, method: str) -> None:
         owner = self.server.owner
+        # Counted from the request's arrival until its answer is ready: once the answer is on
+        # the wire the client may rightly send its next request before this thread runs again.
         owner.enter(self.server.site.name)
         try:
             page = self._lookup(method)
             status, body, headers = self._respond(page, method)
             owner.record(self.server.site.name, method, self.path, status, bool(page and page.document))
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if method != "HEAD":
-                self.wfile.write(body)
         finally:
             owner.leave(self.server.site.name)
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(body)
 
     def _respond(self, page: Page | None, method: str) -> tuple[int, bytes, dict[str, str]]:
         if page is None:
