@@ -11,6 +11,8 @@ rows exactly as the template the parsers read does.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import html
 import io
@@ -62,15 +64,38 @@ RULES = {
 # Where a share of the year's applications ends up (the rest spread thin).
 RESULT_WEIGHTS = {"granted": 8, "partly_granted": 2, "unavailable.not_held": 4, "not_processed.duplicate": 1,
                   "not_processed.complaint": 1, "refused.third_party": 1, "other.other": 1, "other": 2}
+# The prose is assembled clause by clause from these pools, so that two generated reports
+# share no more text than two real ones do (the monitor flags ≥ 90 % overlap as copied).
 OVERVIEW = (
-    "{year}年，{agency}在县委、县政府的正确领导下，认真贯彻落实《中华人民共和国政府信息公开条例》，"
-    "坚持以公开为常态、不公开为例外，不断提升政务公开标准化、规范化水平。",
-    "{year}年，{agency}深入推进决策、执行、管理、服务、结果公开，着力强化公开、解读、回应，"
-    "扎实做好政府信息公开各项工作。",
+    "{year}年，{agency}在县委、县政府的正确领导下，认真贯彻落实《中华人民共和国政府信息公开条例》",
+    "{year}年，{agency}深入推进决策、执行、管理、服务、结果公开，着力强化公开、解读、回应",
+    "{year}年，{agency}紧紧围绕中心工作，把政务公开作为转变作风、服务群众的重要抓手",
+    "{year}年，{agency}按照上级政务公开工作要点的部署，压实责任、细化分工、狠抓落实",
+)
+PROSE_SLOTS: tuple[tuple[str, ...], ...] = (
+    ("坚持以公开为常态、不公开为例外", "坚持依法公开、真实公正、注重实效", "坚持公开与保密相统一",
+     "坚持问题导向和需求导向"),
+    ("不断提升政务公开标准化、规范化水平", "推动政务公开工作提质增效", "进一步增强政府工作透明度",
+     "切实保障人民群众的知情权、参与权和监督权"),
+    ("成立了由主要负责同志任组长的政务公开工作领导小组", "明确办公室为政务公开工作的责任股室",
+     "将政务公开工作纳入年度目标责任考核", "建立了每月一次的政务公开工作调度机制"),
+    ("严格落实信息发布审核制度，做到先审后发", "落实“三审三校”制度，确保发布信息准确",
+     "对拟公开信息逐条进行保密审查", "完善了信息公开属性源头认定机制"),
+    ("及时更新机构职能、领导分工等基础信息", "集中清理了过期失效的栏目和链接",
+     "按季度开展网站信息内容自查", "对历史信息进行了全面梳理和归档"),
+    ("通过政务新媒体同步推送重要政策文件", "围绕群众关心的热点问题开展政策解读",
+     "邀请业务骨干参与政策解读发布", "采用图解、问答等形式解读重要政策"),
+    ("畅通依申请公开受理渠道，规范答复文书", "依法依规办理政府信息公开申请",
+     "严格按照法定时限答复申请人", "加强与申请人的沟通，做好释法说理"),
+    ("组织开展了政务公开业务培训", "选派工作人员参加县政务公开办组织的培训",
+     "通过以会代训提升工作人员业务能力", "编印政务公开工作手册供干部学习"),
+    ("主动接受社会监督，公开投诉举报电话", "设立意见箱，广泛听取群众意见",
+     "将政务公开情况纳入党风廉政建设检查内容", "及时整改上级检查发现的问题"),
 )
 PROBLEMS = (
-    "主动公开的意识还需进一步提高，信息发布的时效性有待加强。下一步，我们将加强业务培训，完善发布审核机制。",
-    "公开内容不够丰富，政策解读形式较为单一。下一步，我们将丰富解读形式，及时回应社会关切。",
+    ("主动公开的意识还需进一步提高", "公开内容不够丰富", "政策解读形式较为单一", "信息发布的时效性有待加强"),
+    ("下一步，我们将加强业务培训", "下一步，我们将完善发布审核机制", "下一步，我们将丰富解读形式",
+     "下一步，我们将及时回应社会关切"),
 )
 SITE_NAV = ("首页", "政务公开", "政府信息公开指南", "政府信息公开制度", "法定主动公开内容", "政府信息公开年报", "互动交流")
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nianbao" / "documents"
@@ -82,8 +107,10 @@ def _applicant_keys() -> list[str]:
     return [c.key for c in T.APPLICANT_COLUMNS if c.key != "total"]
 
 
-def _applications(rng: random.Random, template: str) -> dict[str, dict[str, int]]:
-    """Table 三, balanced: per column, what came in (一+二) is what was processed plus 四."""
+def _applications(rng: random.Random, template: str, carried: dict[str, int] | None) -> dict[str, dict[str, int]]:
+    """Table 三, balanced: per column, what came in (一+二) is what was processed plus 四.
+
+    ``carried`` is last year's 四、结转下年度继续办理, which becomes this year's 二、上年结转."""
     rows = [r.key for r in T.application_rows(template)]
     results = rows[rows.index("granted"):rows.index("processed_total")]
     weights = [RESULT_WEIGHTS.get(key, 0.2) for key in results]
@@ -91,16 +118,16 @@ def _applications(rng: random.Random, template: str) -> dict[str, dict[str, int]
     for index, column in enumerate(_applicant_keys()):
         scale = 30 if index == 0 else 3
         new = rng.choice((0, rng.randint(0, scale), rng.randint(0, scale)))
-        carried = rng.choice((0, 0, rng.randint(0, max(1, scale // 10))))
-        forward = rng.randint(0, min(2, new + carried))
-        table["new"][column], table["carried_over"][column] = new, carried
+        carried_over = carried[column] if carried else rng.choice((0, 0, rng.randint(0, max(1, scale // 10))))
+        forward = rng.randint(0, min(2, new + carried_over))
+        table["new"][column], table["carried_over"][column] = new, carried_over
         table["carried_forward"][column] = forward
         counts = dict.fromkeys(results, 0)
-        for key in rng.choices(results, weights, k=new + carried - forward):
+        for key in rng.choices(results, weights, k=new + carried_over - forward):
             counts[key] += 1
         for key, count in counts.items():
             table[key][column] = count
-        table["processed_total"][column] = new + carried - forward
+        table["processed_total"][column] = new + carried_over - forward
     for values in table.values():
         values["total"] = sum(values.values())
     return table
@@ -126,13 +153,41 @@ _ACTIVE_DRAWS = {
 }
 
 
-def _active(rng: random.Random, template: str) -> dict[str, Any]:
-    """Table 二: one value per column; a single-column item is a bare number."""
+def _active(rng: random.Random, template: str, in_force: dict[str, int] | None) -> dict[str, Any]:
+    """Table 二: one value per column; a single-column item is a bare number.
+
+    ``in_force`` holds last year's 现行有效件数 per item (2021 template): this year's is that
+    plus 本年制发 minus 本年废止, as the monitor's carry-over rule expects."""
     active: dict[str, Any] = {}
     for item in T.active_items(template):
         values = {c.key: _ACTIVE_DRAWS.get(c.key, lambda r: r.randint(0, 5))(rng) for c in item.columns}
+        if in_force and item.key in in_force and "in_force" in values:
+            values["repealed"] = min(values["repealed"], in_force[item.key] + values["issued"])
+            values["in_force"] = in_force[item.key] + values["issued"] - values["repealed"]
         active[item.key] = values if len(values) > 1 else next(iter(values.values()))
     return active
+
+
+FIRST_YEAR = 2019  # the first year of the current templates: nothing is carried into it
+
+
+def template_for(year: int) -> str:
+    """The template an agency uses for ``year`` (国办公开办函〔2021〕30号 from 2021 on)."""
+    return "2021" if year >= 2021 else "2019"
+
+
+@functools.lru_cache(maxsize=4096)
+def _tables(seed: int, agency: str, year: int, template: str) -> tuple[dict, dict]:
+    """Tables 二 and 三 of a balanced report, chained to the same agency's previous year."""
+    carried, in_force = None, None
+    if year > FIRST_YEAR:
+        last_template = template_for(year - 1)
+        last_active, last_apps = _tables(seed, agency, year - 1, last_template)
+        carried = {k: v for k, v in last_apps["carried_forward"].items() if k != "total"}
+        if last_template == template == "2021":
+            in_force = {k: v["in_force"] for k, v in last_active.items() if isinstance(v, dict) and "in_force" in v}
+    rng = random.Random(f"{seed}/{agency}/{year}/{template}/tables")
+    return _active(rng, template, in_force), _applications(rng, template, carried)
 
 
 def _break_rule(rng: random.Random, report: dict) -> str:
@@ -175,6 +230,11 @@ def _count(value: int | None) -> int:
     return value or 0
 
 
+def _sentences(rng: random.Random, pools: tuple[tuple[str, ...], ...]) -> str:
+    """One clause from each pool, joined into a sentence."""
+    return "，".join(rng.choice(pool) for pool in pools) + "。"
+
+
 def _sections(rng: random.Random, report: dict) -> dict[str, list[str]]:
     """The prose of sections 一, 五 and 六, its numbers agreeing with the tables."""
     agency, year, apps = report["agency"], report["year"], report["applications"]
@@ -189,15 +249,18 @@ def _sections(rng: random.Random, report: dict) -> dict[str, list[str]]:
                 else "无。")
     return {
         "overview": [
-            rng.choice(OVERVIEW).format(agency=agency, year=year),
+            rng.choice(OVERVIEW).format(agency=agency, year=year) + "，" + _sentences(rng, PROSE_SLOTS[:2]),
             "（一）主动公开政府信息情况",
-            f"全年通过门户网站主动公开政府信息{rng.randint(20, 900)}条，作出行政许可决定{_count(decisions)}件。",
+            f"全年通过门户网站主动公开政府信息{rng.randint(20, 900)}条，作出行政许可决定{_count(decisions)}件。"
+            + _sentences(rng, PROSE_SLOTS[4:6]),
             "（二）依申请公开政府信息情况",
-            applications,
+            applications + _sentences(rng, PROSE_SLOTS[6:7]),
             "（三）政府信息管理情况",
-            "严格落实信息发布审核制度，做到先审后发，确保发布信息准确。",
+            _sentences(rng, PROSE_SLOTS[2:4]),
+            "（四）监督保障情况",
+            _sentences(rng, PROSE_SLOTS[7:]),
         ],
-        "problems": [rng.choice(PROBLEMS)],
+        "problems": [_sentences(rng, PROBLEMS)],
         "other_matters": [fee_note],
     }
 
@@ -212,7 +275,7 @@ def sample_report(seed: int, *, agency: str, year: int, template: str = "2021", 
     rng = random.Random(f"{seed}/{agency}/{year}/{template}")
     report: dict[str, Any] = {
         "agency": agency, "year": year, "title": rng.choice(TITLES).format(agency=agency, year=year),
-        "format": template, "active": _active(rng, template), "applications": _applications(rng, template),
+        "format": template, **dict(zip(("active", "applications"), copy.deepcopy(_tables(seed, agency, year, template)))),
         "review_litigation": _review(rng),
     }
     report["broken_rule"] = None if balanced else _break_rule(rng, report)

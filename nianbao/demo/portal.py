@@ -407,7 +407,7 @@ class _Builder:
 
         def build(seed: int) -> None:
             report = D.sample_report(seed, agency=plan.agency, year=plan.year, balanced=plan.balanced,
-                                     template="2021" if plan.year >= 2021 else "2019")
+                                     template=D.template_for(plan.year))
             title_holder["title"] = report["title"]
             modified = datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(days=seed)
             if family.name == "spa":

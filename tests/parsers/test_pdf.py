@@ -45,12 +45,20 @@ def without_rules(docx: bytes) -> bytes:
     return out.getvalue()
 
 
+def padded(report: dict, paragraphs: int) -> dict:
+    """The report with more prose before its tables, moving table 三 down the page."""
+    filler = "为确保政务公开工作落到实处，安排专人具体负责，按时参加县政务公开办组织的工作推进会、培训会。" * 3
+    report["sections"]["overview"] = report["sections"]["overview"] + [filler] * paragraphs
+    return report
+
+
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[dict, bytes]]]:
     """The samples as LibreOffice exports them, ruled and unruled, in one run (cached)."""
     work = tmp_path_factory.mktemp("pdf")
     reports = [sample(*case) for case in CASES]
     unruled = [sample(31, template, agency="尉氏县卫生健康委员会") for template in T.TEMPLATES]
+    shifted = [padded(sample(23, "2021"), paragraphs) for paragraphs in (2, 5, 8, 11)]
     files = []
     for index, report in enumerate(reports):
         files.append(work / f"ruled{index}.docx")
@@ -58,8 +66,13 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[d
     for index, report in enumerate(unruled):
         files.append(work / f"unruled{index}.docx")
         files[-1].write_bytes(without_rules(D.render_docx(report)))
+    for index, report in enumerate(shifted):
+        files.append(work / f"shifted{index}.docx")
+        files[-1].write_bytes(D.render_docx(report))
     pdfs = [path.read_bytes() for path in D.convert_many(files, "pdf", work / "out")]
-    return {"ruled": list(zip(reports, pdfs[:len(reports)])), "unruled": list(zip(unruled, pdfs[len(reports):]))}
+    ruled_end, unruled_end = len(reports), len(reports) + len(unruled)
+    return {"ruled": list(zip(reports, pdfs[:ruled_end])), "unruled": list(zip(unruled, pdfs[ruled_end:unruled_end])),
+            "shifted": list(zip(shifted, pdfs[unruled_end:]))}
 
 
 def assert_same_report(parsed, report: dict) -> None:
@@ -102,9 +115,10 @@ def page_of(data: bytes, words: str) -> list[int]:
 def test_tables_running_over_pages(exported) -> None:
     """Table 三 starts on one page and ends on the next; table 四's header row is split by
     the page break (结果维 / 持): both still read."""
-    report, data = exported["ruled"][0]
-    first, last = page_of(data, "申请人情况"), page_of(data, "结转下年度继续办理")
-    assert first and last and first[0] < last[-1]
+    spanning = [(report, data) for report, data in exported["shifted"]
+                if page_of(data, "申请人情况")[0] < page_of(data, "结转下年度继续办理")[-1]]
+    assert spanning, "no sample put table 三 across a page break"
+    report, data = spanning[0]
     parsed = parse_bytes(data, "report.pdf")
     assert parsed.applications == report["applications"]
     assert parsed.review_litigation == report["review_litigation"]
