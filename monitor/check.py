@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import sqlite_utils
 
 from monitor.deadlines import watched_since
-from monitor.rules import RULES, Context, Finding, ReportFacts, Rule, credible_year
+from monitor.rules import IN_FORCE_ITEMS, RULES, Context, Finding, ReportFacts, Rule, credible_year
 from monitor.similarity import Corpus
 from nianbao import config
 from nianbao.store import now
@@ -62,7 +62,7 @@ def _pivots(path: str, table: str, year: int | None) -> Iterator[tuple[int, dict
 def _in_thread(items: Iterator[Any], batch: int = 256) -> Iterator[Any]:
     """Consume ``items`` in a thread: SQLite releases the GIL while it steps, so a pivot
     query runs on the second core while the rules run on the first."""
-    queue: Queue = Queue(maxsize=64)
+    queue: Queue = Queue(maxsize=4)
     done = object()
 
     def pump() -> None:
@@ -142,11 +142,14 @@ def _reports(db: sqlite_utils.Database, ctx: Context, year: int | None
 
 
 def _carry(report: ReportFacts) -> dict[str, Any]:
-    """What next year's report is compared with, kept small (the full tables are dropped)."""
-    apps = report.tables.get("applications", {})
+    """What next year's report is compared with, kept small (the full tables are dropped,
+    blank cells are left out: a missing key reads as blank)."""
+    apps, active = report.tables.get("applications", {}), report.tables.get("active", {})
     return {"format": report.format, "url": report.url,
-            "carried_over": apps.get("carried_over", {}), "carried_forward": apps.get("carried_forward", {}),
-            "active": {k: v for k, v in report.tables.get("active", {}).items() if "in_force" in v and v["in_force"] is not None}}
+            "carried_over": {k: v for k, v in apps.get("carried_over", {}).items() if v is not None},
+            "carried_forward": {k: v for k, v in apps.get("carried_forward", {}).items() if v is not None},
+            "active": {k: {c: v for c, v in active[k].items() if v is not None}
+                       for k in IN_FORCE_ITEMS if active.get(k, {}).get("in_force") is not None}}
 
 
 def _find(db: sqlite_utils.Database, ctx: Context, year: int | None) -> Iterator[tuple[Rule, Finding]]:

@@ -5,8 +5,8 @@ A report becomes the set of its clauses (split at Chinese punctuation, whitespac
 removed, the tables between sections 二 and 五 cut out since every report shares their
 labels). Candidates are found through each set's few smallest hashes (a bottom-k
 sketch: two sets with Jaccard similarity J share their smallest hash with probability
-J), so only likely pairs are compared exactly — linear in the number of reports, not
-quadratic.
+J), grouped in bands as in locality-sensitive hashing, so only likely pairs are compared
+exactly — linear in the number of reports, not quadratic.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import Iterable, Iterator
 
 from parsers.template import SECTIONS
 
-SKETCH = 8            # smallest hashes per report used to find candidates
+SKETCH = 12           # smallest hashes per report used to find candidates…
+BAND = 4              # …in bands: a candidate pair shares all four hashes of one band
 COMMON = 50           # a clause in more reports than this is a stock phrase, not a sign of copying
 COUNT_SLOTS = (1 << 22) - 1   # mask: the clause-count table has 4M slots
 MIN_CLAUSES = 8       # a text with fewer distinct clauses is too short to call copied
@@ -87,14 +88,14 @@ class Corpus:
 
     def matches(self, threshold: float) -> Iterator[Match]:
         """Every pair of reports at least ``threshold`` similar, each pair once."""
-        postings: dict[int, list[int]] = defaultdict(list)
+        buckets: dict[tuple[int, ...], list[int]] = defaultdict(list)
         counts = self.counts
         for report_id, prints in self.prints.items():
-            rare = [value for value in prints if counts[value & COUNT_SLOTS] <= COMMON]
-            for value in rare[:SKETCH]:
-                postings[value].append(report_id)
+            rare = [value for value in prints if counts[value & COUNT_SLOTS] <= COMMON][:SKETCH]
+            for start in range(0, len(rare), BAND):
+                buckets[(start, *rare[start:start + BAND])].append(report_id)
         pairs: set[tuple[int, int]] = set()
-        for ids in postings.values():
+        for ids in buckets.values():
             if 1 < len(ids) <= COMMON:
                 pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
         for a, b in sorted(pairs):
