@@ -13,18 +13,17 @@ from nianbao.demo import documents as D
 from parsers import doc as X
 from parsers import parse_bytes, sniff
 from parsers import template as T
-from tests.parsers.test_docx import assert_same_report
+from tests.parsers.generated import assert_same_report, cases, sample
 
 AGENCY = "许昌市卫生健康委员会"
-CASES = [(seed, template, balanced, blanks) for template in T.TEMPLATES
-         for seed, balanced, blanks in ((21, True, False), (22, False, True))]
+CASES = cases((21, True, False), (22, False, True))
 
 
 @pytest.fixture(scope="session")
 def word97() -> list[tuple[dict, bytes]]:
     """The samples exported to .doc in one LibreOffice run (cached across runs)."""
-    reports = [D.sample_report(seed, agency=AGENCY, year=2021 if template == "2021" else 2019, template=template,
-                               balanced=balanced, blanks=blanks) for seed, template, balanced, blanks in CASES]
+    reports = [sample(seed, template, balanced, blanks, agency=AGENCY, year=2021 if template == "2021" else 2019)
+               for seed, template, balanced, blanks in CASES]
     return list(zip(reports, D.export_many(reports, "doc")))
 
 

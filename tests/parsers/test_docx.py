@@ -3,6 +3,7 @@ layout tables and sliver grid columns; damaged packages and zip bombs refused in
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 
@@ -13,27 +14,13 @@ from nianbao.demo import documents as D
 from parsers import docx as X
 from parsers import parse_bytes
 from parsers import template as T
+from tests.parsers import generated
+from tests.parsers.generated import assert_same_report, cases
 
 AGENCY = "汉阴县卫生健康局"
 W = X.W
-CASES = [(seed, template, balanced, blanks) for template in T.TEMPLATES
-         for seed, balanced, blanks in ((11, True, False), (12, False, False), (13, True, True))]
-
-
-def sample(seed: int, template: str, balanced: bool = True, blanks: bool = False) -> dict:
-    return D.sample_report(seed, agency=AGENCY, year=2023 if template == "2021" else 2020, template=template,
-                           balanced=balanced, blanks=blanks)
-
-
-def assert_same_report(parsed, report: dict, file_type: str) -> None:
-    """Every cell of tables 二, 三 and 四, plus who, when and which template."""
-    assert parsed.error is None
-    assert parsed.file_type == file_type
-    assert (parsed.agency, parsed.year, parsed.format, parsed.title) == (
-        report["agency"], report["year"], report["format"], report["title"])
-    assert parsed.active == report["active"]
-    assert parsed.applications == report["applications"]
-    assert parsed.review_litigation == report["review_litigation"]
+CASES = cases((11, True, False), (12, False, False), (13, True, True))
+sample = functools.partial(generated.sample, agency=AGENCY)
 
 
 @pytest.mark.parametrize("seed,template,balanced,blanks", CASES)

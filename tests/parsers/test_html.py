@@ -4,39 +4,27 @@ tables are images, refused in one line; ``page_meta`` for the crawler."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from nianbao.demo import documents as D
 from parsers import html as H
 from parsers import parse_bytes
 from parsers import template as T
+from tests.parsers import generated
+from tests.parsers.generated import assert_same_report, cases
 
 AGENCY = "尉氏县卫生健康委员会"
-CASES = [(seed, template, balanced, blanks) for template in T.TEMPLATES
-         for seed, balanced, blanks in ((41, True, False), (42, False, True))]
-
-
-def sample(seed: int, template: str, balanced: bool = True, blanks: bool = False) -> dict:
-    return D.sample_report(seed, agency=AGENCY, year=2023 if template == "2021" else 2020, template=template,
-                           balanced=balanced, blanks=blanks)
-
-
-def assert_same_report(parsed, report: dict) -> None:
-    """Every cell of tables 二, 三 and 四, plus who, when and which template."""
-    assert parsed.error is None
-    assert parsed.file_type == "html"
-    assert (parsed.agency, parsed.year, parsed.format, parsed.title) == (
-        report["agency"], report["year"], report["format"], report["title"])
-    assert parsed.active == report["active"]
-    assert parsed.applications == report["applications"]
-    assert parsed.review_litigation == report["review_litigation"]
+CASES = cases((41, True, False), (42, False, True))
+sample = functools.partial(generated.sample, agency=AGENCY)
 
 
 @pytest.mark.parametrize("seed,template,balanced,blanks", CASES)
 def test_generated_pages_read_back_every_cell(seed: int, template: str, balanced: bool, blanks: bool) -> None:
     report = sample(seed, template, balanced, blanks)
     parsed = parse_bytes(D.render_html(report, pub_date="2024-01-20 10:00"), "report.html")
-    assert_same_report(parsed, report)
+    assert_same_report(parsed, report, "html")
     assert (parsed.published_at, parsed.published_at_source) == ("2024-01-20", "meta:PubDate")
     assert bool(parsed.warnings) == blanks
     assert parsed.text.startswith(report["title"]) and report["signed"] in parsed.text
@@ -61,7 +49,7 @@ def test_encodings_with_and_without_declaration(encoding: str, declared: bool) -
         with pytest.raises(UnicodeDecodeError):
             page.decode("utf-8")
     parsed = parse_bytes(page, "report.html")
-    assert_same_report(parsed, report)
+    assert_same_report(parsed, report, "html")
     assert parsed.published_at == "2021-01-29"
 
 
@@ -88,7 +76,7 @@ def test_report_inside_heavy_navigation(wrapped: bool) -> None:
     """In its own container, or straight in a cell of the page's layout table."""
     report = sample(45, "2021", blanks=True)
     parsed = parse_bytes(heavy_page(report, wrapped), "report.html")
-    assert_same_report(parsed, report)
+    assert_same_report(parsed, report, "html")
     assert parsed.published_at == "2024-01-19"
     assert "某某县3年" not in parsed.text and "互动交流" not in parsed.text
 

@@ -4,6 +4,7 @@ and fake PDFs refused in one line."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zipfile
@@ -18,19 +19,15 @@ from parsers import parse_bytes
 from parsers import pdf as P
 from parsers import template as T
 from parsers.doc import soffice_convert
+from tests.parsers import generated
+from tests.parsers.generated import assert_same_report, cases
 
 AGENCY = "汉阴县卫生健康局"
-CASES = [(seed, template, balanced, blanks) for template in T.TEMPLATES
-         for seed, balanced, blanks in ((21, True, False), (22, False, True))]
+CASES = cases((21, True, False), (22, False, True))
+sample = functools.partial(generated.sample, agency=AGENCY)
 CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 ENCRYPTED_EXPORT = ('pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
                     '"DocumentOpenPassword":{"type":"string","value":"secret"}}')
-
-
-def sample(seed: int, template: str, balanced: bool = True, blanks: bool = False,
-           agency: str = AGENCY) -> dict:
-    return D.sample_report(seed, agency=agency, year=2023 if template == "2021" else 2020, template=template,
-                           balanced=balanced, blanks=blanks)
 
 
 def without_rules(docx: bytes) -> bytes:
@@ -75,21 +72,10 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[d
             "shifted": list(zip(shifted, pdfs[unruled_end:]))}
 
 
-def assert_same_report(parsed, report: dict) -> None:
-    """Every cell of tables 二, 三 and 四, plus who, when and which template."""
-    assert parsed.error is None
-    assert parsed.file_type == "pdf"
-    assert (parsed.agency, parsed.year, parsed.format, parsed.title) == (
-        report["agency"], report["year"], report["format"], report["title"])
-    assert parsed.active == report["active"]
-    assert parsed.applications == report["applications"]
-    assert parsed.review_litigation == report["review_litigation"]
-
-
 def test_exported_pdfs_read_back_every_cell(exported) -> None:
     for report, data in exported["ruled"]:
         parsed = parse_bytes(data, "report.pdf")
-        assert_same_report(parsed, report)
+        assert_same_report(parsed, report, "pdf")
         blanks = {(table, row) for table, row, _ in report["blank_cells"]}
         assert bool(parsed.warnings) == bool(blanks)
         assert all("blank cell" in w or "read as null" in w for w in parsed.warnings)
@@ -101,7 +87,7 @@ def test_tables_drawn_without_rules_read_back_every_cell(exported) -> None:
     for report, data in exported["unruled"]:
         assert not any(P.PageGeometry(page).edges for page in pdfium.PdfDocument(data))
         parsed = parse_bytes(data, "unruled.pdf")
-        assert_same_report(parsed, report)
+        assert_same_report(parsed, report, "pdf")
         assert parsed.warnings == []
 
 
