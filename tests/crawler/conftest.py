@@ -38,8 +38,8 @@ class Crawled:
     server: PortalServer
     folder: Path
     runs: list[subprocess.CompletedProcess] = field(default_factory=list)
-    # Documents served after each crawl; the JavaScript portal's page is rendered again on
-    # every crawl (a browser sends no If-None-Match), so it is left out of the count.
+    # Documents served after each crawl; the JavaScript portal's pages are rendered again
+    # whenever their recheck is due (a browser sends no If-None-Match), so it is left out.
     downloads: list[int] = field(default_factory=list)
     snapshots: list[list[tuple]] = field(default_factory=list)  # the reports table, after each crawl
     logs: list[int] = field(default_factory=list)  # length of the server log after each crawl

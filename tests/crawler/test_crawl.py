@@ -104,6 +104,12 @@ def test_changed_document_becomes_a_new_version(crawled: Crawled) -> None:
     assert others == [row for row in crawled.snapshots[1] if (row[0], row[1]) != CHANGED]
 
 
+def test_no_report_still_offered_is_marked_removed(crawled: Crawled) -> None:
+    db = connect(crawled.db)
+    assert db.execute("select count(*) from reports").fetchone()[0] == len(crawled.world.expected)
+    assert db.execute("select count(*) from reports where removed_at is not null").fetchone()[0] == 0
+
+
 def test_portal_runs_remember_last_time(crawled: Crawled) -> None:
     db = connect(crawled.db)
     runs = db.execute("select run_id, reports_found, reports_previous from portal_runs "
