@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+from monitor.check import check
+from nianbao.config import load
 from nianbao.demo.portal import PortalServer, generated_world
 from nianbao.store import connect
 from tests.crawler.conftest import FAST, NIANBAO, REPO, REVALIDATE
@@ -40,6 +42,8 @@ def test_removed_reports_are_marked_and_cleared_on_return(tmp_path: Path) -> Non
         second = crawl("revalidate.toml")  # the recheck is due, so the taken-down page is asked for
         assert set(second) == set(world.expected)  # nothing deleted
         assert {key for key, removed in second.items() if removed} == {UNLISTED, TAKEN_DOWN}
+        flags = check(connect(tmp_path / "r.db"), load(tmp_path / "nianbao.toml"), as_of=world.as_of)
+        assert {(f["agency_id"], f["year"]) for f in flags if f["kind"] == "removed"} == {UNLISTED, TAKEN_DOWN}
 
         third = crawl("nianbao.toml")
         assert third == second  # still gone: the first removal date stands
