@@ -67,6 +67,9 @@ def from_config(crawl: dict[str, Any]) -> dict[str, Any]:
             "crawler.middlewares.BackoffRetryMiddleware": 550,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
+        # The store pipeline is synchronous (parsing, SQLite), so items gain nothing from being
+        # handled in parallel, while Scrapy starts this many tasks for every response.
+        "CONCURRENT_ITEMS": 1,
         "COOKIES_ENABLED": True,
         "EXTENSIONS": {name: None for name in UNUSED_EXTENSIONS},
         "LOG_LEVEL": crawl.get("log_level", "WARNING"),
