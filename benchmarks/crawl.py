@@ -1,8 +1,9 @@
 """Crawl benchmark: a generated world of many portals on loopback, crawled twice.
 
-Prints pages/s, reports/s, peak memory of the crawl process, the time of the first crawl
-and of a second, unchanged crawl, and the most requests any one host ever served at once
-(the per-host limit is 2). Asserts nothing.
+Prints pages/s, reports/s, peak memory of the crawl process, the time of the first crawl,
+of a second, unchanged crawl (no recheck due: lists only), of a third with every known
+document's recheck due (``recheck_days = 0``: one conditional request each), and the most
+requests any one host ever served at once (the per-host limit is 2). Asserts nothing.
 
     .venv/bin/python benchmarks/crawl.py [--portals 50] [--reports 500]
 """
@@ -26,16 +27,17 @@ from nianbao.demo.portal import PortalServer, generated_world  # noqa: E402
 
 # Loopback: no politeness delay needed; the per-host concurrency limit stays at its default of 2.
 FAST = "[crawl]\ndownload_delay = 0\nautothrottle_start_delay = 0.01\nautothrottle_target_concurrency = 2\nautothrottle_max_delay = 0.5\nretry_backoff = 0.1\n"
+REVALIDATE = FAST + "recheck_days = 0\n"
 
 
-def crawl(folder: Path, years: str) -> tuple[float, int]:
+def crawl(folder: Path, years: str, config: str = "nianbao.toml") -> tuple[float, int]:
     """One ``nianbao crawl`` subprocess: (seconds, peak RSS in MB of that child)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.monotonic()
     result = subprocess.run(
         [str(Path(sys.executable).with_name("nianbao")), "crawl", "--registry", str(folder / "agencies.csv"),
          "--db", str(folder / "reports.db"), "--files", str(folder / "files"), "--years", years],
-        cwd=REPO, capture_output=True, text=True, env={**os.environ, "NIANBAO_CONFIG": str(folder / "nianbao.toml")})
+        cwd=REPO, capture_output=True, text=True, env={**os.environ, "NIANBAO_CONFIG": str(folder / config)})
     seconds = time.monotonic() - started
     if result.returncode != 0:
         sys.exit(f"crawl failed ({result.returncode}):\n{result.stderr[-2000:]}")
@@ -55,11 +57,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp, PortalServer(world) as server:
         folder = Path(tmp)
         (folder / "nianbao.toml").write_text(FAST, encoding="utf-8")
+        (folder / "revalidate.toml").write_text(REVALIDATE, encoding="utf-8")
         world.registry(server.base_url, folder / "agencies.csv")
         first, memory = crawl(folder, world.years)
         requests_first = len(server.log)
         downloads_first = server.document_downloads()
         second, memory2 = crawl(folder, world.years)
+        requests_second = len(server.log)
+        third, _ = crawl(folder, world.years, "revalidate.toml")
         db = sqlite3.connect(folder / "reports.db")
         found = {tuple(r) for r in db.execute("select agency_id, year from reports")}
         pages = db.execute("select sum(pages_fetched) from portal_runs where run_id = "
@@ -72,7 +77,10 @@ def main() -> None:
               f"{len(found) / first:.1f} reports/s")
         print(f"second crawl: {second:.1f}s ({100 * second / first:.0f}% of the first), "
               f"{server.document_downloads() - downloads_first} documents downloaded again, "
-              f"{len(server.log) - requests_first} requests")
+              f"{requests_second - requests_first} requests")
+        print(f"third crawl, every recheck due: {third:.1f}s ({100 * third / first:.0f}% of the first), "
+              f"{server.document_downloads() - downloads_first} documents downloaded again, "
+              f"{len(server.log) - requests_second} requests")
         print(f"reports found: {len(found)} of {len(world.expected)} expected, {right} with the expected "
               f"published_at and source; missing: {sorted(set(world.expected) - found)[:5]}")
         print(f"peak memory of a crawl process: {max(memory, memory2)} MB")

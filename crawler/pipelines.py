@@ -43,10 +43,9 @@ class StorePipeline:
         return self.crawler.spider
 
     def _seen_again(self, spider: Any, portal: Any, url: str, known: dict) -> None:
+        """Checked just now and unchanged: its recheck period starts again."""
         store.save_document(spider.db, {"url": url})
-        spider.outcomes["skipped"] = spider.outcomes.get("skipped", 0) + 1
-        if known.get("status") == "stored":
-            portal.reports.add((known["agency_id"], known["year"]))
+        spider.stands(portal, known)
 
     def _store(self, spider: Any, portal: Any, item: dict[str, Any], digest: str) -> str:
         url, page = item["url"], item["page"]

@@ -23,6 +23,11 @@ class Portal:
     pending: int = 0
     done: bool = False
     reports: set[tuple[str, int]] = field(default_factory=set)
+    # What this crawl saw the portal offer, for ``crawler.removals``: every URL it linked to
+    # or answered, the report URLs that answered 404/410, and whether every list was read.
+    linked: set[str] = field(default_factory=set)
+    gone: set[str] = field(default_factory=set)
+    listing_complete: bool = True
     started_at: str = field(default_factory=now)
 
     @property

@@ -20,6 +20,10 @@ NEWSPIDER_MODULE = "crawler.spiders"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
+# Scrapy extensions a nianbao crawl has no use for: the telnet console and the remote-control
+# server (a code-running listener whose aiohttp import alone costs half a second per crawl).
+UNUSED_EXTENSIONS = ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl")
+
 # Local scheduling; swap these three for scrapy-redis's to share one queue between machines.
 SCHEDULING: dict[str, Any] = {
     "SCHEDULER": "scrapy.core.scheduler.Scheduler",
@@ -51,6 +55,7 @@ def from_config(crawl: dict[str, Any]) -> dict[str, Any]:
         "DOWNLOAD_TIMEOUT": int(crawl["download_timeout"]),
         "DEPTH_LIMIT": 0,  # the spider bounds its own exploration (crawl.depth_limit) per portal
         "NIANBAO_DEPTH_LIMIT": int(crawl["depth_limit"]),
+        "NIANBAO_RECHECK_DAYS": float(crawl["recheck_days"]),
         "RETRY_ENABLED": True,
         "RETRY_TIMES": int(crawl.get("retry_times", 3)),
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
@@ -62,13 +67,16 @@ def from_config(crawl: dict[str, Any]) -> dict[str, Any]:
             "crawler.middlewares.BackoffRetryMiddleware": 550,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
+        # The store pipeline is synchronous (parsing, SQLite), so items gain nothing from being
+        # handled in parallel, while Scrapy starts this many tasks for every response.
+        "CONCURRENT_ITEMS": 1,
         "COOKIES_ENABLED": True,
-        "TELNETCONSOLE_ENABLED": False,
+        "EXTENSIONS": {name: None for name in UNUSED_EXTENSIONS},
         "LOG_LEVEL": crawl.get("log_level", "WARNING"),
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "DOWNLOAD_HANDLERS": {
-            "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-            "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+            "http": "crawler.browser.BrowserOnDemandHandler",
+            "https": "crawler.browser.BrowserOnDemandHandler",
         },
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": crawl["chromium"], "headless": True, "args": CHROMIUM_ARGS},

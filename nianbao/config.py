@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
         "max_download_bytes": 50 * 1024 * 1024,
         "download_timeout": 60,
         "depth_limit": 4,
+        # A stored report page or attachment checked less than this many days ago is not
+        # asked for again (list pages always are); 0 revalidates every document on every crawl.
+        "recheck_days": 7,
         "chromium": "/usr/bin/chromium",
     },
     "deadlines": {

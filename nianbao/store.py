@@ -205,7 +205,8 @@ def save_report(
             report_id = db["reports"].insert(row).last_pk
             outcome = "new"
         elif existing["sha256"] == digest:
-            db["reports"].update(existing["id"], {"fetched_at": fetched_at, "removed_at": None, "url": url})
+            db["reports"].update(existing["id"], {"fetched_at": fetched_at, "removed_at": None, "url": url,
+                                                  "file_url": file_url})
             return existing["id"], "unchanged"
         else:
             report_id = existing["id"]
@@ -272,3 +273,15 @@ def start_run(db: sqlite_utils.Database, cycle: str, step: str) -> int:
 
 def finish_run(db: sqlite_utils.Database, run_id: int, outcome: str, detail: str = "") -> None:
     db["runs"].update(run_id, {"finished_at": now(), "outcome": outcome, "detail": " ".join(detail.split())})
+
+
+# --- crawler: reports a portal no longer offers ----------------------------------------------
+
+def set_removed(db: sqlite_utils.Database, report_ids: list[int], removed_at: str | None) -> None:
+    """Mark reports removed at ``removed_at`` (keeping an earlier date), or present again with None."""
+    if not report_ids:
+        return
+    marks = ",".join("?" * len(report_ids))
+    keep_first = "and removed_at is null" if removed_at else "and removed_at is not null"
+    with db.conn:
+        db.execute(f"update reports set removed_at = ? where id in ({marks}) {keep_first}", [removed_at, *report_ids])

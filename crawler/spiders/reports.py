@@ -2,9 +2,11 @@
 
 Rows sharing a start URL form one portal, crawled once; what a report page says decides
 whose report it is (``crawler.matching``). The spider only walks: discovery knowledge
-lives in ``crawler.discovery``, storage in ``crawler.pipelines``. Known documents are
-asked for with If-None-Match / If-Modified-Since, so an unchanged portal costs a 304 per
-document. Only pages that need a browser go through Chromium; documents never do.
+lives in ``crawler.discovery``, storage in ``crawler.pipelines``, when to ask again in
+``crawler.revisit``, what a portal stopped offering in ``crawler.removals``. A known
+document whose recheck is not due costs no request; one that is due is asked for with
+If-None-Match / If-Modified-Since. Only pages that need a browser go through Chromium;
+documents never do.
 """
 
 from __future__ import annotations
@@ -25,10 +27,14 @@ from crawler.discovery.families import FAMILIES
 from crawler.discovery.spa import RENDER_VALUES
 from crawler.matching import agencies_from
 from crawler.portals import Portal, Progress, record_runs
+from crawler.removals import GONE_STATUSES, reconcile
+from crawler.revisit import Revisit
 from nianbao import config, store
 
 # Request kinds whose failure is worth a crawl_errors row; a dead navigation link is not.
 REPORTED_FAILURES = ("start", "list", "report", "attachment")
+# Request kinds whose failure leaves this crawl's view of what the portal lists incomplete.
+LISTING_KINDS = ("start", "nav", "list", "report")
 
 
 class ReportsSpider(scrapy.Spider):
@@ -66,6 +72,7 @@ class ReportsSpider(scrapy.Spider):
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.files_dir = settings.get("NIANBAO_FILES") or defaults["files"]
         self.depth_limit = settings.getint("NIANBAO_DEPTH_LIMIT", 4)
+        self.revisit = Revisit.from_days(settings.getfloat("NIANBAO_RECHECK_DAYS", defaults["crawl"]["recheck_days"]))
         self.run_id = store.now()
         store.ensure_documents(self.db)
         self.known = {row["url"]: row for row in self.db["documents"].rows}
@@ -74,16 +81,21 @@ class ReportsSpider(scrapy.Spider):
                 yield request
 
     def follow(self, portal: Portal, link: Link, depth: int, page: dict | None = None,
-               render: bool = False) -> Iterator[Request]:
-        """One request per link per crawl; known documents asked for conditionally."""
+               render: bool = False) -> Iterator[Request | dict]:
+        """One request per link per crawl, none for a known document whose recheck is not
+        due; known documents that are due are asked for conditionally."""
+        portal.linked.add(link.url)
         key = (link.method, link.url, link.body)
         if key in self.seen and not render:
             return
         self.seen.add(key)
+        known = self.known.get(link.url)
+        if not render and self.revisit.fresh(link.kind, known):
+            yield from self._unchanged(portal, link.url)
+            return
         meta: dict[str, Any] = {"portal": portal.start_url, "kind": link.kind, "depth": depth, "page": page or {},
                                 "link_text": link.text}
         headers: dict[str, str] = {}
-        known = self.known.get(link.url)
         if known and link.kind in ("report", "attachment") and not render:
             headers = {k: v for k, v in (("If-None-Match", known.get("etag")),
                                          ("If-Modified-Since", known.get("last_modified"))) if v}
@@ -101,13 +113,14 @@ class ReportsSpider(scrapy.Spider):
     def parse_page(self, response: Response) -> Iterator[Any]:
         portal = self.portals[response.meta["portal"]]
         portal.pending -= 1
+        portal.linked.add(response.url)
         yield from self._page(portal, response)
         self._maybe_done(portal)
 
     def _page(self, portal: Portal, response: Response) -> Iterator[Any]:
         meta = response.meta
         if response.status == 304:
-            yield from self._unchanged(portal, response.url)
+            yield from self._unchanged(portal, response.url, checked=True)
             return
         if not isinstance(response, TextResponse):  # a report link that answered with a document
             yield from self._document(portal, response)
@@ -123,6 +136,7 @@ class ReportsSpider(scrapy.Spider):
             return
         depth = meta["depth"]
         for link in discover(response, FAMILIES, allow_nav=depth < self.depth_limit):
+            portal.linked.add(link.url)
             years = title_years(link.text)
             if link.kind == "report" and years and not years & set(self.years):
                 continue  # a report of a year outside --years
@@ -146,24 +160,35 @@ class ReportsSpider(scrapy.Spider):
             return
         yield self._item(portal, response, page)
 
-    def _unchanged(self, portal: Portal, url: str) -> Iterator[Any]:
-        """A 304: the stored report stands; an article page replays the attachments it had."""
+    def _unchanged(self, portal: Portal, url: str, checked: bool = False) -> Iterator[Any]:
+        """A 304 (``checked``) or a recheck not yet due: the stored report stands; an article
+        page replays the attachments it had, each under its own recheck. Only a 304 goes to
+        the pipeline, to restart the recheck period; the rest is counted here."""
         known = self.known.get(url, {})
         if known.get("attachments"):
             page = {"url": url, "title": "", "published_at": known.get("published_at"),
                     "published_at_source": known.get("published_at_source")}
             for attachment in known["attachments"].split(","):
                 yield from self.follow(portal, Link(attachment, "attachment"), 0, page)
-            return
-        yield {"type": "unchanged", "portal": portal.start_url, "url": url}
+        elif checked:
+            yield {"type": "unchanged", "portal": portal.start_url, "url": url}
+        else:
+            self.stands(portal, known)
+
+    def stands(self, portal: Portal, known: dict) -> None:
+        """A known document still stands: it counts as unchanged and its report as found."""
+        self.outcomes["skipped"] = self.outcomes.get("skipped", 0) + 1
+        if known.get("status") == "stored":
+            portal.reports.add((known["agency_id"], known["year"]))
 
     # --- documents ---------------------------------------------------------------------------
 
     def parse_document(self, response: Response) -> Iterator[Any]:
         portal = self.portals[response.meta["portal"]]
         portal.pending -= 1
+        portal.linked.add(response.url)
         if response.status == 304:
-            yield from self._unchanged(portal, response.url)
+            yield from self._unchanged(portal, response.url, checked=True)
         else:
             yield from self._document(portal, response)
         self._maybe_done(portal)
@@ -184,16 +209,22 @@ class ReportsSpider(scrapy.Spider):
     # --- failures and the end -----------------------------------------------------------------
 
     def failed(self, failure: Any) -> None:
-        request = failure.request
+        request, kind = failure.request, failure.request.meta.get("kind")
         portal = self.portals[request.meta["portal"]]
         portal.pending -= 1
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        status = failure.value.response.status if failure.check(HttpError) else None
+        if failure.check(IgnoreRequest) and status is None:
             self.logger.debug("ignored %s: %s", request.url, failure.value)  # robots.txt said no
-        elif request.meta.get("kind") in REPORTED_FAILURES:
-            portal.errors += 1
-            error = (f"HTTP {failure.value.response.status}" if failure.check(HttpError)
-                     else f"{failure.type.__name__}: {failure.getErrorMessage()}")
-            store.record_crawl_error(self.db, request.url, portal.only_agency, error)
+        else:
+            if status in GONE_STATUSES and kind in ("report", "attachment"):
+                portal.gone.add(request.url)
+                store.save_document(self.db, {"url": request.url, "status": "gone"})  # asked for again next crawl
+            elif kind in LISTING_KINDS:
+                portal.listing_complete = False
+            if kind in REPORTED_FAILURES:
+                portal.errors += 1
+                error = f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.getErrorMessage()}"
+                store.record_crawl_error(self.db, request.url, portal.only_agency, error)
         self._maybe_done(portal)
 
     def _maybe_done(self, portal: Portal) -> None:
@@ -206,6 +237,10 @@ class ReportsSpider(scrapy.Spider):
             if not portal.done:
                 portal.done = True
                 self.progress.portal_done(portal)
+        if reason == "finished":  # a crawl cut short saw too little to say what is gone
+            finished = store.now()
+            for portal in self.portals.values():
+                reconcile(self.db, portal, self.years, finished)
         record_runs(self.db, self.run_id, list(self.portals.values()))
         self.summary = {
             "portals": len(self.portals),

@@ -22,7 +22,9 @@ API
     monitor with), ``.registry(base_url, path=None) -> list[dict]``: the registry rows, where
     ``base_url`` maps a site name to its root URL (``PortalServer.base_url``, a callable, or a
     dict); written as CSV to ``path`` if given. ``.republish(agency_id, year)`` replaces one
-    report's document with a corrected one (new bytes, new ETag and Last-Modified).
+    report's document with a corrected one (new bytes, new ETag and Last-Modified);
+    ``.unlist(agency_id, year)`` drops it from the list pages, ``.take_down(agency_id, year)``
+    makes its page and file answer 404, ``.restore(agency_id, year)`` undoes both.
 ``PortalServer(world, host_base=10)``
     One threaded HTTP server per site, each on its own loopback address 127.0.0.N (so the
     crawler's per-host limit applies per portal) and a free port. Context manager, or
@@ -84,6 +86,8 @@ class Site:
     county: str
     pages: dict[str, Page] = field(default_factory=dict)
     refuse: bool = False  # nothing listens there: a portal that is down
+    unlisted: set[str] = field(default_factory=set)  # article paths the lists leave out
+    taken_down: set[str] = field(default_factory=set)  # paths that answer 404
 
 
 @dataclass
@@ -109,6 +113,9 @@ class World:
     as_of: date
     seed: int = 0
     _rebuild: dict[tuple[str, int], Callable[[int], None]] = field(default_factory=dict, repr=False)
+    # Per report: its site, its article path and every path serving it; per site: its list pages' rebuild.
+    _places: dict[tuple[str, int], tuple[Site, str, list[str]]] = field(default_factory=dict, repr=False)
+    _relist: dict[str, Callable[[], None]] = field(default_factory=dict, repr=False)
 
     def registry(self, base_url: Callable[[str], str] | Mapping[str, str] | str,
                  path: str | Path | None = None) -> list[dict[str, str]]:
@@ -129,6 +136,24 @@ class World:
     def republish(self, agency_id: str, year: int) -> None:
         """A corrected report: same address, new content, newer Last-Modified."""
         self._rebuild[(agency_id, year)](self.seed + 1000)
+
+    def unlist(self, agency_id: str, year: int) -> None:
+        """The lists stop linking a report; its page and file still answer."""
+        site, article, _ = self._places[(agency_id, year)]
+        site.unlisted.add(article)
+        self._relist[site.name]()
+
+    def take_down(self, agency_id: str, year: int) -> None:
+        """A report's page and file answer 404; the lists still link it."""
+        site, _, paths = self._places[(agency_id, year)]
+        site.taken_down.update(paths)
+
+    def restore(self, agency_id: str, year: int) -> None:
+        """Undo ``unlist`` and ``take_down``."""
+        site, article, paths = self._places[(agency_id, year)]
+        site.unlisted.discard(article)
+        site.taken_down.difference_update(paths)
+        self._relist[site.name]()
 
 
 # --- how each family prints its pages -----------------------------------------------------
@@ -369,6 +394,8 @@ class _Builder:
         self.seed, self.sites, self.agencies = seed, [], []
         self.expected: dict[tuple[str, int], tuple[str, str]] = {}
         self.rebuild: dict[tuple[str, int], Callable[[int], None]] = {}
+        self.places: dict[tuple[str, int], tuple[Site, str, list[str]]] = {}
+        self.relist: dict[str, Callable[[], None]] = {}
         self.exports: list[tuple[dict, str, Page]] = []  # PDF/DOC made in one LibreOffice batch
 
     def county(self, county: County, plans: list[Planned], decoys: list[tuple[str, str, str]],
@@ -388,13 +415,19 @@ class _Builder:
         for title, published, kind in decoys:
             entries.append(self.decoy(family, title, published, kind))
         entries.sort(key=lambda e: e[2], reverse=True)
-        family.list_pages([e for e in entries if not e[0].startswith("/private/")])
         hidden = [e for e in entries if e[0].startswith("/private/")]
         site.pages["/robots.txt"] = Page(ROBOTS, "text/plain")
         if hidden:
             site.pages["/private/index.html"] = Page(_page("内部", f"<ul>{_links(hidden)}</ul>"))
-            site.pages[family.column_path].body = site.pages[family.column_path].body.replace(
-                b"</body>", b'<a href="/private/index.html">\xe5\xb9\xb4\xe6\x8a\xa5\xe5\xbd\x92\xe6\xa1\xa3</a></body>')
+
+        def relist() -> None:
+            family.list_pages([e for e in entries if e not in hidden and e[0] not in site.unlisted])
+            if hidden:
+                site.pages[family.column_path].body = site.pages[family.column_path].body.replace(
+                    b"</body>", b'<a href="/private/index.html">\xe5\xb9\xb4\xe6\x8a\xa5\xe5\xbd\x92\xe6\xa1\xa3</a></body>')
+
+        relist()
+        self.relist[site.name] = relist
         return family
 
     def publish(self, family: Family, plan: Planned) -> tuple[str, str, str]:
@@ -430,6 +463,8 @@ class _Builder:
 
         build(self.seed)
         self.rebuild[(plan.agency_id, plan.year)] = lambda seed: (build(seed), self.export())
+        served = f"/api/article/{path.rpartition('=')[2]}.json" if family.name == "spa" else path
+        self.places[(plan.agency_id, plan.year)] = (site, path, [served] + ([attachment[0]] if attachment else []))
         return path, title_holder["title"], plan.published
 
     def _spa_article(self, site: Site, path: str, report: dict, plan: Planned, attachment: Any) -> None:
@@ -479,7 +514,8 @@ class _Builder:
 
     def world(self, years: str, as_of: date) -> World:
         self.export()
-        return World(self.sites, self.agencies, self.expected, years, as_of, self.seed, self.rebuild)
+        return World(self.sites, self.agencies, self.expected, years, as_of, self.seed, self.rebuild, self.places,
+                     self.relist)
 
 
 DEMO_COUNTIES = (
@@ -638,7 +674,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _respond(self, page: Page | None, method: str) -> tuple[int, bytes, dict[str, str]]:
-        if page is None:
+        if page is None or self.path in self.server.site.taken_down:
             return 404, b"<html><body>404 Not Found</body></html>", {"Content-Type": "text/html"}
         if page.fail_once and self.server.owner.first_time(self.server.site.name, self.path):
             return 500, b"<html><body>500 Internal Server Error</body></html>", {"Content-Type": "text/html"}

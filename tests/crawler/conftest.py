@@ -1,6 +1,7 @@
 """The demo world served on loopback and crawled by a real ``nianbao crawl`` subprocess:
-once, again unchanged, and again after one report was corrected. Module-scoped: three
-crawls for the whole suite."""
+once, again unchanged (no recheck due: known documents are not asked for), and again after
+one report was corrected, with ``recheck_days = 0`` so every known document is revalidated.
+Module-scoped: three crawls for the whole suite."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ autothrottle_max_delay = 0.5
 retry_backoff = 0.1
 download_timeout = 15
 """
+# The same, every known document's recheck due on every crawl.
+REVALIDATE = FAST + "recheck_days = 0\n"
 CHANGED = ("410223-wjw", 2024)
 
 
@@ -35,8 +38,8 @@ class Crawled:
     server: PortalServer
     folder: Path
     runs: list[subprocess.CompletedProcess] = field(default_factory=list)
-    # Documents served after each crawl; the JavaScript portal's page is rendered again on
-    # every crawl (a browser sends no If-None-Match), so it is left out of the count.
+    # Documents served after each crawl; the JavaScript portal's pages are rendered again
+    # whenever their recheck is due (a browser sends no If-None-Match), so it is left out.
     downloads: list[int] = field(default_factory=list)
     snapshots: list[list[tuple]] = field(default_factory=list)  # the reports table, after each crawl
     logs: list[int] = field(default_factory=list)  # length of the server log after each crawl
@@ -45,12 +48,12 @@ class Crawled:
     def db(self) -> Path:
         return self.folder / "reports.db"
 
-    def crawl(self, *extra: str) -> subprocess.CompletedProcess:
+    def crawl(self, *extra: str, config: str = "nianbao.toml") -> subprocess.CompletedProcess:
         return subprocess.run(
             [NIANBAO, "crawl", "--registry", str(self.folder / "agencies.csv"), "--db", str(self.db),
              "--files", str(self.folder / "files"), "--years", self.world.years, *extra],
             cwd=REPO, capture_output=True, text=True, timeout=240,
-            env={**os.environ, "NIANBAO_CONFIG": str(self.folder / "nianbao.toml")},
+            env={**os.environ, "NIANBAO_CONFIG": str(self.folder / config)},
         )
 
     def record(self, result: subprocess.CompletedProcess) -> None:
@@ -67,6 +70,7 @@ class Crawled:
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     folder = tmp_path_factory.mktemp("crawl")
     (folder / "nianbao.toml").write_text(FAST, encoding="utf-8")
+    (folder / "revalidate.toml").write_text(REVALIDATE, encoding="utf-8")
     world = demo_world()
     with PortalServer(world) as server:
         state = Crawled(world, server, folder)
@@ -74,5 +78,5 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
         state.record(state.crawl())
         state.record(state.crawl())
         world.republish(*CHANGED)
-        state.record(state.crawl())
+        state.record(state.crawl(config="revalidate.toml"))
         yield state

@@ -77,16 +77,21 @@ def test_hanweb_records_after_the_first_page_come_by_post(crawled: Crawled) -> N
     assert posts == ["/module/web/jpage/dataproxy.jsp?startrecord=7&endrecord=24&perpage=6"]
 
 
-def test_second_crawl_downloads_and_changes_nothing(crawled: Crawled) -> None:
+def test_second_crawl_asks_for_lists_only(crawled: Crawled) -> None:
     outside_lankao = [key for key in crawled.world.expected if not key[0].startswith("410225")]
     assert crawled.downloads[0] == len(outside_lankao)  # each report document fetched exactly once
     assert crawled.downloads[1] == crawled.downloads[0]
     assert crawled.snapshots[1] == crawled.snapshots[0]
-    conditional = [s for site in ("weishi", "hanyin", "qixian") for _, p, s in _requests(crawled, site, 1) if s == 304]
-    assert len(conditional) >= 8
+    documents = {(site.name, path) for site in crawled.world.sites for path, page in site.pages.items() if page.document}
+    again = [(site, p) for site, _, p, _ in crawled.server.log[crawled.logs[0]:crawled.logs[1]] if (site, p) in documents]
+    assert again == []  # no recheck due: not even a conditional request
+    assert ("GET", "/col/col1229/index.html", 200) in _requests(crawled, "weishi", 1)  # lists are always read
+    assert not [p for _, p, _ in _requests(crawled, "lankao", 1) if p.startswith("/api/article/")]  # nothing rendered
 
 
 def test_changed_document_becomes_a_new_version(crawled: Crawled) -> None:
+    conditional = [s for site in ("weishi", "hanyin", "qixian") for _, p, s in _requests(crawled, site, 2) if s == 304]
+    assert len(conditional) >= 8  # recheck due: every known document revalidated, unchanged ones answer 304
     assert crawled.downloads[2] - crawled.downloads[1] == 1  # only the corrected report
     db = connect(crawled.db)
     current = db.execute("select id, sha256, versions, changed_at from reports where agency_id = ? and year = ?",
@@ -97,6 +102,12 @@ def test_changed_document_becomes_a_new_version(crawled: Crawled) -> None:
     assert old == [(before,)]
     others = [row for row in crawled.snapshots[2] if (row[0], row[1]) != CHANGED]
     assert others == [row for row in crawled.snapshots[1] if (row[0], row[1]) != CHANGED]
+
+
+def test_no_report_still_offered_is_marked_removed(crawled: Crawled) -> None:
+    db = connect(crawled.db)
+    assert db.execute("select count(*) from reports").fetchone()[0] == len(crawled.world.expected)
+    assert db.execute("select count(*) from reports where removed_at is not null").fetchone()[0] == 0
 
 
 def test_portal_runs_remember_last_time(crawled: Crawled) -> None:
