@@ -155,7 +155,7 @@ def run_scheduler(settings: dict[str, Any], *, db_path: str) -> None:
     """Run until SIGTERM or SIGINT; a running step ends (a crawl gracefully) before this returns."""
     global _current
     trigger = build_trigger(settings["schedule"])
-    store.ensure_runs(store.connect(db_path))
+    store.connect(db_path)  # creates the schema, the runs table included
     _current = cycle = Cycle(settings, db_path)
     scheduler = BlockingScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{Path(db_path).resolve()}")},

@@ -83,6 +83,20 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         pk="id", if_not_exists=True,
     )
     db["portal_runs"].create_index(["start_url", "run_id"], if_not_exists=True)
+    # Every report page or attachment the crawler fetched, with the validators (ETag,
+    # Last-Modified, size) that let the next crawl skip it unchanged.
+    db["documents"].create(
+        {"url": str, "agency_id": str, "year": int, "kind": str, "page_url": str, "sha256": str, "etag": str,
+         "last_modified": str, "content_length": int, "filename": str, "attachments": str, "published_at": str,
+         "published_at_source": str, "fetched_at": str, "status": str},
+        pk="url", if_not_exists=True,
+    )
+    # The scheduler's steps (crawl, monitor, alert), one row each.
+    db["runs"].create(
+        {"id": int, "cycle": str, "step": str, "started_at": str, "finished_at": str, "outcome": str,
+         "detail": str},
+        pk="id", if_not_exists=True,
+    )
     db["flags"].create(
         {"id": int, "agency_id": str, "agency_name": str, "year": int, "kind": str, "rule": str,
          "message": str, "report_url": str, "detected_at": str, "resolved_at": str,
@@ -232,50 +246,16 @@ def record_crawl_error(db: sqlite_utils.Database, url: str, agency_id: str | Non
     db["crawl_errors"].insert({"url": url, "agency_id": agency_id, "error": " ".join(str(error).split()), "at": now()})
 
 
-# --- crawler: what was downloaded, for incremental crawls -----------------------------------
-
-def ensure_documents(db: sqlite_utils.Database) -> None:
-    """``documents``: every report page or attachment the crawler fetched, with the
-    validators (ETag, Last-Modified, size) that let the next crawl skip it unchanged."""
-    db["documents"].create(
-        {"url": str, "agency_id": str, "year": int, "kind": str, "page_url": str, "sha256": str, "etag": str,
-         "last_modified": str, "content_length": int, "filename": str, "attachments": str, "published_at": str,
-         "published_at_source": str, "fetched_at": str, "status": str},
-        pk="url", if_not_exists=True,
-    )
-
+# --- crawler: what was downloaded and what a portal no longer offers -----------------------------------
 
 def save_document(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     """Insert or update one ``documents`` row by URL (columns not given are kept)."""
-    ensure_documents(db)
     row = {**row, "fetched_at": row.get("fetched_at") or now()}
     if db["documents"].count_where("url = ?", [row["url"]]):
         db["documents"].update(row["url"], row, alter=True)
     else:
         db["documents"].insert(row, alter=True)
 
-
-# --- runs: the scheduler's steps (crawl, monitor, alert), one row each ----------------------------
-
-def ensure_runs(db: sqlite_utils.Database) -> None:
-    db["runs"].create(
-        {"id": int, "cycle": str, "step": str, "started_at": str, "finished_at": str, "outcome": str,
-         "detail": str},
-        pk="id", if_not_exists=True,
-    )
-
-
-def start_run(db: sqlite_utils.Database, cycle: str, step: str) -> int:
-    """Record that a step began; ``finish_run`` completes the row."""
-    ensure_runs(db)
-    return db["runs"].insert({"cycle": cycle, "step": step, "started_at": now(), "outcome": "running"}).last_pk
-
-
-def finish_run(db: sqlite_utils.Database, run_id: int, outcome: str, detail: str = "") -> None:
-    db["runs"].update(run_id, {"finished_at": now(), "outcome": outcome, "detail": " ".join(detail.split())})
-
-
-# --- crawler: reports a portal no longer offers ----------------------------------------------
 
 def set_removed(db: sqlite_utils.Database, report_ids: list[int], removed_at: str | None) -> None:
     """Mark reports removed at ``removed_at`` (keeping an earlier date), or present again with None."""
@@ -285,3 +265,14 @@ def set_removed(db: sqlite_utils.Database, report_ids: list[int], removed_at: st
     keep_first = "and removed_at is null" if removed_at else "and removed_at is not null"
     with db.conn:
         db.execute(f"update reports set removed_at = ? where id in ({marks}) {keep_first}", [removed_at, *report_ids])
+
+
+# --- runs: the scheduler's steps (crawl, monitor, alert), one row each ----------------------------
+
+def start_run(db: sqlite_utils.Database, cycle: str, step: str) -> int:
+    """Record that a step began; ``finish_run`` completes the row."""
+    return db["runs"].insert({"cycle": cycle, "step": step, "started_at": now(), "outcome": "running"}).last_pk
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, outcome: str, detail: str = "") -> None:
+    db["runs"].update(run_id, {"finished_at": now(), "outcome": outcome, "detail": " ".join(detail.split())})

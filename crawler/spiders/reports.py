@@ -74,7 +74,6 @@ class ReportsSpider(scrapy.Spider):
         self.depth_limit = settings.getint("NIANBAO_DEPTH_LIMIT", 4)
         self.revisit = Revisit.from_days(settings.getfloat("NIANBAO_RECHECK_DAYS", defaults["crawl"]["recheck_days"]))
         self.run_id = store.now()
-        store.ensure_documents(self.db)
         self.known = {row["url"]: row for row in self.db["documents"].rows}
         for portal in self.portals.values():
             for request in self.follow(portal, Link(portal.start_url, "start"), depth=0):

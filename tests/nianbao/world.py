@@ -74,8 +74,6 @@ def report(agency_id: str, name: str, year: int) -> Report:
 
 def build(path: Path, files: Path) -> None:
     db = store.connect(path)
-    store.ensure_documents(db)  # the crawler's and the scheduler's tables, so metadata tests see them
-    store.ensure_runs(db)
     store.save_agencies(db, [
         {"agency_id": a, "agency_name": n, "region_code": c, "region_name": r, "agency_type": t,
          "start_url": f"http://127.0.0.1/{a}/"}
