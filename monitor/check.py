@@ -2,7 +2,9 @@
 the flags, return the ones that hold.
 
 Reports stream through once, in id order, merged with their tables pivoted in SQL
-(``nianbao.views.pivot_sql``), so memory stays flat however many reports there are.
+(``nianbao.views.pivot_sql``), so memory stays flat however many reports there are. On a
+large database two forked processes each stream half of the ids (``_scan_all``): the
+rules and the fingerprints are Python, so threads would only take turns.
 Flags are keyed by (agency_id, year, kind, rule): a flag found again is kept (re-opened
 if it had been resolved), one no longer found gets ``resolved_at``; portal flags use
 year 0. ``year`` limits both the checking and the resolving to that year.
@@ -19,8 +21,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
-from queue import Queue
-from threading import Thread
 from typing import Any, Iterator
 
 import sqlite_utils
@@ -74,32 +74,6 @@ def _pivots(path: str, table: str, year: int | None, id_range: tuple[int, int] |
     conn.close()
 
 
-def _in_thread(items: Iterator[Any], batch: int = 256) -> Iterator[Any]:
-    """Consume ``items`` in a thread: SQLite releases the GIL while it steps, so a pivot
-    query runs on the second core while the rules run on the first."""
-    queue: Queue = Queue(maxsize=4)
-    done = object()
-
-    def pump() -> None:
-        chunk: list[Any] = []
-        try:
-            for item in items:
-                chunk.append(item)
-                if len(chunk) >= batch:
-                    queue.put(chunk)
-                    chunk = []
-            queue.put(chunk)
-            queue.put(done)
-        except BaseException as exc:  # re-raised in the consuming thread
-            queue.put(exc)
-
-    Thread(target=pump, daemon=True).start()
-    while (chunk := queue.get()) is not done:
-        if isinstance(chunk, BaseException):
-            raise chunk
-        yield from chunk
-
-
 def _names(agency: dict[str, Any], found: str | None) -> list[str]:
     """Words to remove before comparing texts: the agency's names and its region's."""
     names = [agency.get("agency_name") or "", found or ""]
@@ -133,7 +107,7 @@ def _reports(db: sqlite_utils.Database, ctx: Context, year: int | None, id_range
              ) -> Iterator[tuple[ReportFacts, list[str]]]:
     where, params = _range_filter("id", year, id_range)
     path = db.execute("pragma database_list").fetchone()[2]
-    streams = {table: _in_thread(_pivots(path, table, year, id_range)) for table in COLUMNS}
+    streams = {table: _pivots(path, table, year, id_range) for table in COLUMNS}
     heads = {table: next(stream, None) for table, stream in streams.items()}
     sql = f"select {', '.join(REPORT_COLUMNS)} from reports where true {where} order by id"
     for row in db.execute(sql, params):
