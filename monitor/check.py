@@ -2,7 +2,9 @@
 the flags, return the ones that hold.
 
 Reports stream through once, in id order, merged with their tables pivoted in SQL
-(``nianbao.views.pivot_sql``), so memory stays flat however many reports there are.
+(``nianbao.views.pivot_sql``), so memory stays flat however many reports there are. On a
+large database two forked processes each stream half of the ids (``_scan_all``): the
+rules and the fingerprints are Python, so threads would only take turns.
 Flags are keyed by (agency_id, year, kind, rule): a flag found again is kept (re-opened
 if it had been resolved), one no longer found gets ``resolved_at``; portal flags use
 year 0. ``year`` limits both the checking and the resolving to that year.
@@ -11,18 +13,20 @@ year 0. ``year`` limits both the checking and the resolving to that year.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import re
 import sqlite3
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
-from queue import Queue
-from threading import Thread
+from itertools import repeat
 from typing import Any, Iterator
 
 import sqlite_utils
 
 from monitor.deadlines import watched_since
-from monitor.rules import IN_FORCE_ITEMS, RULES, Context, Finding, ReportFacts, Rule, credible_year
+from monitor.rules import RULES, Author, Carry, Context, Finding, ReportFacts, Rule, credible_year
 from monitor.similarity import Corpus
 from nianbao import config
 from nianbao.store import now
@@ -41,13 +45,24 @@ def _year_filter(year: int | None) -> tuple[str, list[Any]]:
     return ("where year = ?", [year]) if year is not None else ("", [])
 
 
-def _pivots(path: str, table: str, year: int | None) -> Iterator[tuple[int, dict[str, dict]]]:
+def _range_filter(column: str, year: int | None, id_range: tuple[int, int] | None) -> tuple[str, list[Any]]:
+    """A condition (``and …``) on the report id ``column`` for the year and the id range."""
+    where, params = "", []
+    if year is not None:
+        where, params = f"and {column} in (select id from reports where year = ?)", [year]
+    if id_range is not None:
+        where, params = f"{where} and {column} between ? and ?", [*params, *id_range]
+    return where, params
+
+
+def _pivots(path: str, table: str, year: int | None, id_range: tuple[int, int] | None
+            ) -> Iterator[tuple[int, dict[str, dict]]]:
     """(report id, {row key: {column key: value}}) for every report having cells in ``table``."""
     keys = [key for key, _ in COLUMNS[table]]
-    sql = pivot_sql(table, "and report_id in (select id from reports where year = ?)" if year is not None else "")
+    where, params = _range_filter("report_id", year, id_range)
     current, rows = None, {}
     conn = sqlite3.connect(path)
-    for record in conn.execute(sql, [year] if year is not None else []):
+    for record in conn.execute(pivot_sql(table, where), params):
         report_id, row_key, values = record[0], record[1], record[2:2 + len(keys)]
         if report_id != current:
             if current is not None:
@@ -57,32 +72,6 @@ def _pivots(path: str, table: str, year: int | None) -> Iterator[tuple[int, dict
     if current is not None:
         yield current, rows
     conn.close()
-
-
-def _in_thread(items: Iterator[Any], batch: int = 256) -> Iterator[Any]:
-    """Consume ``items`` in a thread: SQLite releases the GIL while it steps, so a pivot
-    query runs on the second core while the rules run on the first."""
-    queue: Queue = Queue(maxsize=4)
-    done = object()
-
-    def pump() -> None:
-        chunk: list[Any] = []
-        try:
-            for item in items:
-                chunk.append(item)
-                if len(chunk) >= batch:
-                    queue.put(chunk)
-                    chunk = []
-            queue.put(chunk)
-            queue.put(done)
-        except BaseException as exc:  # re-raised in the consuming thread
-            queue.put(exc)
-
-    Thread(target=pump, daemon=True).start()
-    while (chunk := queue.get()) is not done:
-        if isinstance(chunk, BaseException):
-            raise chunk
-        yield from chunk
 
 
 def _names(agency: dict[str, Any], found: str | None) -> list[str]:
@@ -114,13 +103,14 @@ def _text_changed(db: sqlite_utils.Database) -> set[int]:
         "where coalesce(v.text, '') != coalesce(r.text, '')")}
 
 
-def _reports(db: sqlite_utils.Database, ctx: Context, year: int | None
+def _reports(db: sqlite_utils.Database, ctx: Context, year: int | None, id_range: tuple[int, int] | None
              ) -> Iterator[tuple[ReportFacts, list[str]]]:
-    where, params = _year_filter(year)
+    where, params = _range_filter("id", year, id_range)
     path = db.execute("pragma database_list").fetchone()[2]
-    streams = {table: _in_thread(_pivots(path, table, year)) for table in COLUMNS}
+    streams = {table: _pivots(path, table, year, id_range) for table in COLUMNS}
     heads = {table: next(stream, None) for table, stream in streams.items()}
-    for row in db.execute(f"select {', '.join(REPORT_COLUMNS)} from reports {where} order by id", params):
+    sql = f"select {', '.join(REPORT_COLUMNS)} from reports where true {where} order by id"
+    for row in db.execute(sql, params):
         record = dict(zip(REPORT_COLUMNS, row))
         tables = {}
         for table, stream in streams.items():
@@ -141,42 +131,82 @@ def _reports(db: sqlite_utils.Database, ctx: Context, year: int | None
         ), _names(agency, record["agency_found"])
 
 
-def _carry(report: ReportFacts) -> dict[str, Any]:
-    """What next year's report is compared with, kept small (the full tables are dropped,
-    blank cells are left out: a missing key reads as blank)."""
-    apps, active = report.tables.get("applications", {}), report.tables.get("active", {})
-    return {"format": report.format, "url": report.url,
-            "carried_over": {k: v for k, v in apps.get("carried_over", {}).items() if v is not None},
-            "carried_forward": {k: v for k, v in apps.get("carried_forward", {}).items() if v is not None},
-            "active": {k: {c: v for c, v in active[k].items() if v is not None}
-                       for k in IN_FORCE_ITEMS if active.get(k, {}).get("in_force") is not None}}
+PARALLEL_FROM = 20_000   # reports; below this, forking a second process costs more than it saves
+WORKERS = 2
+
+
+@dataclass
+class Scan:
+    """What one pass over a range of reports found: report-rule findings, and what the
+    corpus rules need (carry-over facts, fingerprints, who wrote what)."""
+
+    findings: list[tuple[int, Finding]] = field(default_factory=list)   # (index in RULES, finding)
+    carry: dict[tuple[str, int], Carry] = field(default_factory=dict)
+    corpus: Corpus = field(default_factory=Corpus)
+    authors: dict[int, Author] = field(default_factory=dict)
+
+
+def _scan(path: str, ctx: Context, year: int | None, id_range: tuple[int, int] | None) -> Scan:
+    """Walk the report rules over the reports in ``id_range`` (all when None)."""
+    scan = Scan()
+    report_rules = [(number, rule) for number, rule in enumerate(RULES) if rule.scope == "report"]
+    db = sqlite_utils.Database(path)
+    for report, names in _reports(db, ctx, year, id_range):
+        credible = credible_year(report.year, ctx.as_of)
+        for number, rule in report_rules:
+            if credible or not rule.needs_year:
+                scan.findings.extend((number, finding) for finding in rule.check(report, ctx))
+        if credible:
+            scan.carry[(report.agency_id, report.year)] = Carry.of(report)
+        if report.text is None:
+            log.warning("report %s (%s %s) has no text; text rules skipped", report.id, report.agency_id, report.year)
+        scan.corpus.add(report.id, report.text, names)
+        scan.authors[report.id] = Author.of(report)
+    db.close()
+    return scan
+
+
+def _id_ranges(db: sqlite_utils.Database, year: int | None, parts: int) -> list[tuple[int, int]]:
+    """``parts`` ranges of report ids holding about as many reports each."""
+    where, params = _year_filter(year)
+    count = db.execute(f"select count(*) from reports {where}", params).fetchone()[0]
+    bounds = [db.execute(f"select id from reports {where} order by id limit 1 offset ?",
+                         [*params, count * part // parts]).fetchone()[0] for part in range(1, parts)]
+    edges = [-(1 << 62), *bounds, 1 << 62]
+    return [(edges[i], edges[i + 1] - 1) for i in range(parts)]
+
+
+def _scan_all(db: sqlite_utils.Database, ctx: Context, year: int | None) -> Scan:
+    """One scan, or on a large database one per core over id ranges, merged. Workers are
+    forked, not spawned: fingerprints use ``hash()``, whose seed a fork shares."""
+    path = db.execute("pragma database_list").fetchone()[2]
+    where, params = _year_filter(year)
+    if db.execute(f"select count(*) from reports {where}", params).fetchone()[0] < PARALLEL_FROM:
+        return _scan(path, ctx, year, None)
+    ranges = _id_ranges(db, year, WORKERS)
+    with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork")) as pool:
+        scans = list(pool.map(_scan, repeat(path), repeat(ctx), repeat(year), ranges))
+    merged = scans[0]
+    for scan in scans[1:]:
+        merged.findings += scan.findings
+        merged.carry.update(scan.carry)
+        merged.corpus.merge(scan.corpus)
+        merged.authors.update(scan.authors)
+    return merged
 
 
 def _find(db: sqlite_utils.Database, ctx: Context, year: int | None) -> Iterator[tuple[Rule, Finding]]:
-    report_rules = [r for r in RULES if r.scope == "report"]
-    corpus = Corpus()
-    meta: dict[int, dict[str, Any]] = {}
     ctx.versions_text_changed = _text_changed(db)
-    for report, names in _reports(db, ctx, year):
-        credible = credible_year(report.year, ctx.as_of)
-        for rule in report_rules:
-            if credible or not rule.needs_year:
-                yield from ((rule, finding) for finding in rule.check(report, ctx))
-        if credible:
-            ctx.carry[(report.agency_id, report.year)] = _carry(report)
-        if report.text is None:
-            log.warning("report %s (%s %s) has no text; text rules skipped", report.id, report.agency_id, report.year)
-        corpus.add(report.id, report.text, names)
-        meta[report.id] = {"id": report.id, "agency_id": report.agency_id, "agency_name": report.agency_name,
-                           "year": report.year or 0, "url": report.url,
-                           "order": (report.year or 0, report.published_at or report.first_seen_at or "", report.id)}
+    scan = _scan_all(db, ctx, year)
+    yield from ((RULES[number], finding) for number, finding in scan.findings)
+    ctx.carry = scan.carry
     threshold = float(ctx.settings["monitor"]["copied_similarity"])
-    best: dict[int, tuple[dict, dict, float]] = {}
-    for match in corpus.matches(threshold):
-        a, b = meta[match.a], meta[match.b]
-        copier, original = (a, b) if a["order"] > b["order"] else (b, a)
-        if copier["id"] not in best or best[copier["id"]][2] < match.similarity:
-            best[copier["id"]] = (copier, original, match.similarity)
+    best: dict[int, tuple[Author, Author, float]] = {}
+    for match in scan.corpus.matches(threshold):
+        a, b = scan.authors[match.a], scan.authors[match.b]
+        copier, original = (a, b) if a.order > b.order else (b, a)
+        if copier.id not in best or best[copier.id][2] < match.similarity:
+            best[copier.id] = (copier, original, match.similarity)
     ctx.copies = list(best.values())
     for rule in RULES:
         if rule.scope == "corpus" and not (rule.portal and year is not None):

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from monitor.deadlines import as_date, deadline
 from monitor.similarity import narrative
@@ -38,6 +38,9 @@ NARRATIVE_PATTERNS: tuple[str, ...] = (
     r"(?:未|没有)收到(?:任何)?(?:政府信息公开|依申请公开)?申请()",
 )
 _NARRATIVE = re.compile("|".join(f"(?:{p})" for p in NARRATIVE_PATTERNS))
+# Words every pattern above needs: a text with none of them is not searched (a substring
+# test is many times cheaper than the alternation tried at every position).
+NARRATIVE_ANCHORS = ("受理", "收到", "新收")
 
 Table = dict[str, dict[str, Any]]
 
@@ -78,6 +81,44 @@ class Finding:
     report_url: str | None = None
 
 
+class Carry(NamedTuple):
+    """What next year's report of the agency is compared with: tuples, not the tables,
+    since one is kept for every report of the run (a blank cell is None)."""
+
+    format: str | None
+    url: str | None
+    carried_over: tuple[Any, ...]      # 二、上年结转 per applications column (``COLUMNS`` order)
+    carried_forward: tuple[Any, ...]   # 四、结转下年度继续办理, likewise
+    in_force: tuple[tuple[Any, Any, Any], ...]   # (in_force, issued, repealed) per ``IN_FORCE_ITEMS``
+
+    @classmethod
+    def of(cls, report: ReportFacts) -> Carry:
+        apps, active = report.tables.get("applications", {}), report.tables.get("active", {})
+        columns = [col for col, _ in COLUMNS["applications"]]
+        return cls(report.format, report.url,
+                   tuple(map(apps.get("carried_over", {}).get, columns)),
+                   tuple(map(apps.get("carried_forward", {}).get, columns)),
+                   tuple(tuple(map(active.get(item, {}).get, ("in_force", "issued", "repealed")))
+                         for item in IN_FORCE_ITEMS))
+
+
+class Author(NamedTuple):
+    """Who wrote a report, to name the copier and the original of a copied pair; a tuple,
+    since one is kept for every report of the run."""
+
+    id: int
+    agency_id: str
+    agency_name: str
+    year: int
+    url: str | None
+    order: tuple[int, str, int]   # (year, published or first seen, id): the later one copied
+
+    @classmethod
+    def of(cls, report: ReportFacts) -> Author:
+        return cls(report.id, report.agency_id, report.agency_name, report.year or 0, report.url,
+                   (report.year or 0, report.published_at or report.first_seen_at or "", report.id))
+
+
 @dataclass
 class Context:
     """Everything corpus rules need, gathered once per run."""
@@ -89,8 +130,8 @@ class Context:
     reported: set[tuple[str, int]]
     watched: dict[str, date]
     portal_runs: dict[str, list[dict[str, Any]]]
-    carry: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
-    copies: list[tuple[dict, dict, float]] = field(default_factory=list)  # (copier, original, similarity)
+    carry: dict[tuple[str, int], Carry] = field(default_factory=dict)
+    copies: list[tuple[Author, Author, float]] = field(default_factory=list)  # (copier, original, similarity)
     versions_text_changed: set[int] = field(default_factory=set)
     undetermined: set[tuple[str, str]] = field(default_factory=set)  # (agency_id, kind) we cannot judge now
 
@@ -111,8 +152,8 @@ def _finding(report: ReportFacts, **fields: Any) -> Finding:
     return Finding(report.agency_id, report.year if report.year is not None else 0, fields, report.url)
 
 
-def _filled(values: Iterable[Any]) -> bool:
-    return all(v is not None for v in values)
+def _filled(values: list[Any]) -> bool:
+    return None not in values
 
 
 def _sum(values: Iterable[Any]) -> float:
@@ -121,17 +162,38 @@ def _sum(values: Iterable[Any]) -> float:
 
 # --- report rules -------------------------------------------------------------------------
 
+Layout = tuple[tuple[str, tuple[str, ...]], ...]   # (row key, its column keys), in printed order
+
+
 @lru_cache(maxsize=None)
-def expected_cells(template: str) -> dict[str, list[tuple[str, str]]]:
-    """The (row key, column key) pairs a template prints, per table."""
-    items = [(item.key, c.key if len(item.columns) > 1 else "value")
-             for item in active_items(template) for c in item.columns]
+def expected_cells(template: str) -> dict[str, Layout]:
+    """The rows a template prints and the columns of each, per table."""
+    applicant_columns = tuple(col for col, _ in COLUMNS["applications"])
+    review_columns = tuple(col for col, _ in COLUMNS["review_litigation"])
     return {
-        "active": items,
-        "applications": [(row.key, col) for row in application_rows(template) for col, _ in COLUMNS["applications"]],
-        "review_litigation": [(group, col) for group, _ in ROWS["review_litigation"]
-                              for col, _ in COLUMNS["review_litigation"]],
+        "active": tuple((item.key, tuple(c.key for c in item.columns) if len(item.columns) > 1 else ("value",))
+                        for item in active_items(template)),
+        "applications": tuple((row.key, applicant_columns) for row in application_rows(template)),
+        "review_litigation": tuple((group, review_columns) for group, _ in ROWS["review_litigation"]),
     }
+
+
+@lru_cache(maxsize=None)
+def result_rows(template: str) -> tuple[str, ...]:
+    """The rows 三（一）…（六）whose sum is 三（七）总计."""
+    return tuple(r.key for r in application_rows(template)
+                 if r.key.startswith(("granted", "partly_granted", "refused", "unavailable", "not_processed", "other")))
+
+
+def _blank(rows: Table, layout: Layout) -> list[tuple[str, str]]:
+    """(row key, column key) of every printed cell without a value, in printed order;
+    whole rows are tested at C speed first, since almost every report has none."""
+    blank: list[tuple[str, str]] = []
+    for row_key, columns in layout:
+        found = list(map(rows.get(row_key, {}).get, columns))
+        if None in found:
+            blank += [(row_key, col) for col, value in zip(columns, found) if value is None]
+    return blank
 
 
 def credible_year(year: int | None, as_of: date) -> bool:
@@ -152,9 +214,9 @@ def check_no_tables(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
 def check_blank_cells(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     if not any(report.tables.values()):
         return
-    for table, cells in expected_cells(report.template).items():
+    for table, layout in expected_cells(report.template).items():
         rows = report.tables.get(table, {})
-        blank = [(r, c) for r, c in cells if rows.get(r, {}).get(c) is None]
+        blank = _blank(rows, layout)
         if not rows:
             yield _finding(report, table=table, label=TABLE_LABELS[table], detail="未能读取该表")
         elif blank:
@@ -177,10 +239,9 @@ def check_balance(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
 def check_results(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     """三（七）总计 = the sum of every result row 三（一）…（六）of the report's template."""
     rows = report.tables.get("applications", {})
-    results = [r.key for r in application_rows(report.template) if r.key.startswith(("granted", "partly_granted",
-               "refused", "unavailable", "not_processed", "other"))]
+    results = [rows.get(r, {}) for r in result_rows(report.template)]
     for col, label in COLUMNS["applications"]:
-        parts = [rows.get(r, {}).get(col) for r in results]
+        parts = [values.get(col) for values in results]
         total = rows.get("processed_total", {}).get(col)
         if _filled(parts + [total]) and _sum(parts) != total:
             yield _finding(report, column=col, column_label=label, expected=number(_sum(parts)), found=number(total))
@@ -191,7 +252,7 @@ def check_row_totals(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     rows = report.tables.get("applications", {})
     for row in application_rows(report.template):
         values = rows.get(row.key, {})
-        parts = [values.get(c) for c in APPLICANTS]
+        parts = list(map(values.get, APPLICANTS))
         total = values.get("total")
         if _filled(parts + [total]) and _sum(parts) != total:
             yield _finding(report, row=row.key, row_label=row.label, expected=number(_sum(parts)), found=number(total))
@@ -248,7 +309,7 @@ def check_late(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
 def _stated_numbers(text: str) -> Iterator[tuple[str, int]]:
     """(quote, number) for each statement of a count of applications in the narrative."""
     body = narrative(text)
-    if "申请" not in body:
+    if "申请" not in body or not any(anchor in body for anchor in NARRATIVE_ANCHORS):
         return
     for match in _NARRATIVE.finditer(body):
         yield match.group(0), int(next((g for g in match.groups() if g), "0"))
@@ -297,11 +358,10 @@ def check_carryover_applications(ctx: Context) -> Iterator[Finding]:
         last = ctx.carry.get((agency_id, year - 1))
         if not last:
             continue
-        for col, label in COLUMNS["applications"]:
-            now, before = this["carried_over"].get(col), last["carried_forward"].get(col)
+        for (col, label), now, before in zip(COLUMNS["applications"], this.carried_over, last.carried_forward):
             if now is not None and before is not None and now != before:
                 yield Finding(agency_id, year, {"column": col, "column_label": label, "found": number(now),
-                                                "expected": number(before), "last_year": year - 1}, this["url"])
+                                                "expected": number(before), "last_year": year - 1}, this.url)
 
 
 def check_carryover_in_force(ctx: Context) -> Iterator[Finding]:
@@ -309,27 +369,26 @@ def check_carryover_in_force(ctx: Context) -> Iterator[Finding]:
     labels = {item.key: item.label for item in active_items("2021")}
     for (agency_id, year), this in ctx.carry.items():
         last = ctx.carry.get((agency_id, year - 1))
-        if not last or this["format"] != "2021" or last["format"] != "2021":
+        if not last or this.format != "2021" or last.format != "2021":
             continue
-        for item in IN_FORCE_ITEMS:
-            now, before = this["active"].get(item, {}), last["active"].get(item, {})
-            values = [before.get("in_force"), now.get("issued"), now.get("repealed"), now.get("in_force")]
+        for item, now, before in zip(IN_FORCE_ITEMS, this.in_force, last.in_force):
+            values = [before[0], now[1], now[2], now[0]]
             if _filled(values):
                 expected = values[0] + values[1] - values[2]
                 if expected != values[3]:
                     yield Finding(agency_id, year, {
                         "item": item, "item_label": labels[item], "found": number(values[3]),
                         "before": number(values[0]), "issued": number(values[1]), "repealed": number(values[2]),
-                        "expected": number(expected), "last_year": year - 1}, this["url"])
+                        "expected": number(expected), "last_year": year - 1}, this.url)
 
 
 def check_copied(ctx: Context) -> Iterator[Finding]:
     for copier, original, similarity in ctx.copies:
-        rule = "previous_year" if copier["agency_id"] == original["agency_id"] else "other_agency"
-        yield Finding(copier["agency_id"], copier["year"], {
-            "source": rule, "other_name": original["agency_name"], "other_year": original["year"],
-            "other_url": original["url"] or f"年报编号{original['id']}", "percent": int(similarity * 100)},
-            copier["url"])
+        rule = "previous_year" if copier.agency_id == original.agency_id else "other_agency"
+        yield Finding(copier.agency_id, copier.year, {
+            "source": rule, "other_name": original.agency_name, "other_year": original.year,
+            "other_url": original.url or f"年报编号{original.id}", "percent": int(similarity * 100)},
+            copier.url)
 
 
 def _portal_name(ctx: Context, run: dict[str, Any]) -> str:

@@ -15,6 +15,9 @@ import re
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import repeat
+from operator import add
 from typing import Iterable, Iterator
 
 from parsers.template import SECTIONS
@@ -32,8 +35,10 @@ _TABLES_END = SECTIONS[4].keywords[0]     # 存在的主要问题
 _HEADINGS = frozenset(s.label.split("、", 1)[-1] for s in SECTIONS)
 
 
+@lru_cache(maxsize=8)
 def narrative(text: str) -> str:
-    """The text without whitespace and without the tables (sections 二 to 四)."""
+    """The text without whitespace and without the tables (sections 二 to 四). Cached:
+    the narrative rule and the fingerprint both read it from the same report's text."""
     text = "".join(text.split())
     end = text.find(_TABLES_END)
     start = text.rfind(_TABLES_START, 0, end) if end > 0 else -1
@@ -85,6 +90,11 @@ class Corpus:
                     slot = value & COUNT_SLOTS
                     if counts[slot] < 65535:
                         counts[slot] += 1
+
+    def merge(self, other: Corpus) -> None:
+        """Take in another corpus's reports (a scan of another id range)."""
+        self.prints.update(other.prints)
+        self.counts = array("H", map(min, map(add, self.counts, other.counts), repeat(65535)))
 
     def matches(self, threshold: float) -> Iterator[Match]:
         """Every pair of reports at least ``threshold`` similar, each pair once."""

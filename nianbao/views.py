@@ -51,15 +51,15 @@ def _literal(text: str) -> str:
 
 
 def pivot_sql(table: str, where: str = "") -> str:
-    """One row per (report_id, row_key) with a column per column key, plus how many
-    cells the row has and how many of them hold a value (a blank cell is null).
+    """One row per (report_id, row_key) with a column per column key (a blank cell is null).
 
     Grouped in the order of the index on (tbl, report_id, row_key, col_key, value), so
     SQLite streams it from the index alone, without a temporary sort; ``where`` adds a
-    condition (``and …``)."""
-    values = ", ".join(f"max(case when col_key = {_literal(key)} then value end) as {_quote(key)}"
+    condition (``and …``). Each column is an aggregate ``filter``, which SQLite evaluates
+    faster than a ``case`` per cell — this query reads every cell of the database."""
+    values = ", ".join(f"max(value) filter (where col_key = {_literal(key)}) as {_quote(key)}"
                        for key, _ in COLUMNS[table])
-    return (f"select report_id, row_key, {values}, count(*) as cell_count, count(value) as value_count "
+    return (f"select report_id, row_key, {values} "
             f"from cells where tbl = {_literal(table)} {where} group by report_id, row_key "
             f"order by report_id, row_key")
 

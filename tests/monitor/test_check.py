@@ -43,6 +43,23 @@ def test_rerun_adds_no_duplicates_and_keeps_detected_at(world: World) -> None:
     assert set(first[0]) >= {"agency_id", "agency_name", "year", "kind", "rule", "message", "report_url", "detected_at"}
 
 
+def test_a_scan_split_over_worker_processes_finds_the_same_flags(world: World, monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    import monitor.check
+
+    world.full()
+    unbalance(world)
+    last_year = world.db.execute("select text from reports where agency_id = ? and year = 2022", [HY]).fetchone()[0]
+    world.db["cells"].delete_where("report_id in (select id from reports where agency_id = ? and year = 2023)", [HY])
+    world.db["reports"].delete_where("agency_id = ? and year = 2023", [HY])
+    world.save(make_report(HY, 2023, story=last_year.split("年，", 1)[1].split("\n", 1)[0]), HY)
+    key = lambda flags: [(f["agency_id"], f["year"], f["kind"], f["rule"], f["message"]) for f in flags]  # noqa: E731
+    serial = key(world.check())
+    monkeypatch.setattr(monitor.check, "PARALLEL_FROM", 0)
+    assert key(world.check()) == serial
+    assert {f[2] for f in serial} == {"unbalanced", "copied"}
+
+
 def test_a_flag_that_no_longer_holds_is_resolved_then_reopened(world: World) -> None:
     world.full()
     unbalance(world)

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from monitor.rules import RULES
+from monitor.rules import NARRATIVE_ANCHORS, NARRATIVE_PATTERNS, RULES
 from monitor.similarity import Corpus, fingerprint
 from nianbao.views import VIEW_NAMES
 from tests.monitor.conftest import AS_OF, STORIES, World, make_report
@@ -154,6 +154,11 @@ def test_narrative(world: World) -> None:
         "正文称“共受理依申请公开7件”（7件），与三、收到和处理政府信息公开申请情况总计列不符：一、本年新收=3，二、上年结转=1")}
     replace(world, W, 2023, report=make_report(W, 2023, extra_text="全年收到申请4件，新收政府信息公开申请3件。"))
     assert world.check() == []
+
+
+def test_every_narrative_pattern_needs_an_anchor_word() -> None:
+    """Texts without an anchor are not searched, so no pattern may match without one."""
+    assert [p for p in NARRATIVE_PATTERNS if not any(anchor in p for anchor in NARRATIVE_ANCHORS)] == []
 
 
 def test_changed_and_removed(world: World) -> None:
