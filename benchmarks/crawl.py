@@ -1,6 +1,6 @@
 """Crawl benchmark: a generated world of many portals on loopback, crawled twice.
 
-Prints pages/s, reports/s, peak memory of the crawl process, the time of the first crawl,
+Prints pages/s, reports/s, peak memory of the crawl (its process tree), the time of the first crawl,
 of a second, unchanged crawl (no recheck due: lists only), of a third with every known
 document's recheck due (``recheck_days = 0``: one conditional request each), and the most
 requests any one host ever served at once (the per-host limit is 2). Asserts nothing.
@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,6 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.memory import run_measured  # noqa: E402
 from nianbao.demo.portal import PortalServer, generated_world  # noqa: E402
 
 # Loopback: no politeness delay needed; the per-host concurrency limit stays at its default of 2.
@@ -31,18 +30,15 @@ REVALIDATE = FAST + "recheck_days = 0\n"
 
 
 def crawl(folder: Path, years: str, config: str = "nianbao.toml") -> tuple[float, int]:
-    """One ``nianbao crawl`` subprocess: (seconds, peak RSS in MB of that child)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.monotonic()
-    result = subprocess.run(
+    """One ``nianbao crawl`` subprocess: (seconds, peak MB of it and its children, Chromium included)."""
+    result, seconds, peak = run_measured(
         [str(Path(sys.executable).with_name("nianbao")), "crawl", "--registry", str(folder / "agencies.csv"),
          "--db", str(folder / "reports.db"), "--files", str(folder / "files"), "--years", years],
-        cwd=REPO, capture_output=True, text=True, env={**os.environ, "NIANBAO_CONFIG": str(folder / config)})
-    seconds = time.monotonic() - started
+        cwd=REPO, env={**os.environ, "NIANBAO_CONFIG": str(folder / config)})
     if result.returncode != 0:
         sys.exit(f"crawl failed ({result.returncode}):\n{result.stderr[-2000:]}")
     print(result.stderr.strip().splitlines()[-1])
-    return seconds, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) // 1024
+    return seconds, round(peak)
 
 
 def main() -> None:
@@ -83,7 +79,7 @@ def main() -> None:
               f"{len(server.log) - requests_second} requests")
         print(f"reports found: {len(found)} of {len(world.expected)} expected, {right} with the expected "
               f"published_at and source; missing: {sorted(set(world.expected) - found)[:5]}")
-        print(f"peak memory of a crawl process: {max(memory, memory2)} MB")
+        print(f"peak memory of a crawl (PSS summed over the crawler and its children): {max(memory, memory2)} MB")
         print(f"max concurrent requests per host: {max(server.max_concurrent.values())} (limit 2)")
 
 

@@ -3,31 +3,34 @@
     .venv/bin/python benchmarks/monitor.py [--reports 100000] [--db PATH] [--keep]
 
 Generation is fast because it skips the parser: reports are bulk-inserted with texts
-assembled from a bank of sentences, and every report's cells come from one balanced
-prototype table multiplied out in SQL (``insert … select … from reports cross join``).
+assembled from a bank of sentences, and every report's tables are one balanced
+prototype with some values multiplied by a per-report factor (``cells`` follow by the
+store's triggers).
 Then a realistic share of reports is broken: unbalanced, blank cells, late, early, on
 the wrong template, copied (from last year or another agency), changed; some agencies
 never publish a year, some portals fail three runs in a row or stop yielding. The
-monitor then runs as ``nianbao monitor`` in a subprocess (targets: < 30 s, < 500 MB).
+monitor then runs as ``nianbao monitor`` in a subprocess (targets: < 30 s, < 500 MB), its
+memory sampled over its whole process tree (``benchmarks/memory.py``).
 Prints figures, asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.memory import run_measured  # noqa: E402
 from nianbao import store  # noqa: E402
 from parsers.template import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS, active_items, application_rows  # noqa: E402
 
@@ -41,49 +44,71 @@ def sentence_bank(rng: random.Random, size: int = 300_000) -> list[str]:
     return ["".join(rng.choice(WORDS) for _ in range(rng.randint(12, 30))) + "。" for _ in range(size)]
 
 
-def prototype(template: str) -> list[tuple[str, str, str, float, int]]:
-    """(table, row, column, value, scaled) of one balanced report: ``scaled`` values are
-    multiplied by a per-report factor in SQL, which keeps every rule balanced."""
-    cells = []
+def prototype(template: str) -> dict[str, dict[str, dict[str, tuple[int, bool]]]]:
+    """(value, scaled) per cell of one balanced report: ``scaled`` values are multiplied
+    by a per-report factor, which keeps every rule balanced."""
+    tables: dict[str, dict[str, dict[str, tuple[int, bool]]]] = {"active": {}, "applications": {},
+                                                                   "review_litigation": {}}
     for item in active_items(template):
         for column in item.columns:
             key = column.key if len(item.columns) > 1 else "value"
-            cells.append(("active", item.key, key, 1.0 if key in ("in_force", "decisions", "value") else 0.0, 0))
+            tables["active"].setdefault(item.key, {})[key] = (1 if key in ("in_force", "decisions", "value") else 0,
+                                                              False)
     scaled = {"new": 2, "granted": 1, "unavailable.not_held": 1, "processed_total": 2}
     for row in application_rows(template):
-        for column in APPLICANT_COLUMNS:
-            value = scaled.get(row.key, 0) if column.key in ("natural_person", "total") else 0
-            cells.append(("applications", row.key, column.key, float(value), 1))
+        tables["applications"][row.key] = {
+            column.key: (scaled.get(row.key, 0) if column.key in ("natural_person", "total") else 0, True)
+            for column in APPLICANT_COLUMNS}
     for group in REVIEW_GROUPS:
-        for column in REVIEW_COLUMNS:
-            cells.append(("review_litigation", group.key, column.key, 0.0, 0))
-    return cells
+        tables["review_litigation"][group.key] = {column.key: (0, False) for column in REVIEW_COLUMNS}
+    return tables
+
+
+def tables_json(proto: dict[str, dict[str, dict[str, tuple[int, bool]]]], factor: int) -> str:
+    return json.dumps({table: {row: {col: value * factor if scaled else value for col, (value, scaled) in cols.items()}
+                               for row, cols in rows.items()} for table, rows in proto.items()})
+
+
+def agencies(rng: random.Random) -> Iterator[dict[str, str]]:
+    for number in itertools.count():
+        portal = number // AGENCIES_PER_PORTAL
+        yield {"agency_id": f"a{number:06d}", "agency_name": f"第{number}号县某某局",
+               "region_code": f"{410000 + portal:06d}", "region_name": f"某某省某某市第{portal}县",
+               "agency_type": rng.choice(TYPES), "start_url": f"http://portal{portal}.example/"}
 
 
 def generate(path: Path, count: int, seed: int = 7) -> Counter:
-    """Write the database; returns how many of each planted problem it holds."""
+    """Write the database, with exactly ``count`` reports; returns how many of each
+    planted problem it holds."""
     rng = random.Random(seed)
     db = store.connect(path)
     conn = db.conn
     conn.execute("PRAGMA synchronous = OFF")
     bank = sentence_bank(rng)
-    agencies_count = count // len(YEARS) + 1
-    agencies = []
-    for number in range(agencies_count):
-        portal = number // AGENCIES_PER_PORTAL
-        agencies.append({"agency_id": f"a{number:06d}", "agency_name": f"第{number}号县某某局",
-                         "region_code": f"{410000 + portal:06d}", "region_name": f"某某省某某市第{portal}县",
-                         "agency_type": rng.choice(TYPES), "start_url": f"http://portal{portal}.example/"})
-    store.save_agencies(db, agencies)
+    protos = {template: prototype(template) for template in ("2019", "2021")}
     planted: Counter = Counter()
     table_text = "二、主动公开政府信息情况 " + " ".join(label for _, label in
                                                  [(c.key, c.label) for c in APPLICANT_COLUMNS] * 20) + " 五、存在的主要问题及改进情况 "
-    rows, texts_by_agency = [], {}
+    rows, texts_by_agency, registry = [], {}, []
     report_id = 0
-    for agency in agencies:
+
+    def insert() -> None:
+        with conn:
+            conn.executemany(
+                "insert into reports (id, agency_id, year, title, url, file_type, format, published_at, "
+                "published_at_source, sha256, text, first_seen_at, versions, tables) "
+                "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        rows.clear()
+
+    for agency in agencies(rng):
+        if report_id >= count:
+            break
+        registry.append(agency)
         for year in YEARS:
             if report_id >= count:
                 break
+            if len(rows) >= 5000:
+                insert()
             if rng.random() < 0.02:
                 planted["missing (agency-year without report)"] += 1
                 continue
@@ -112,33 +137,26 @@ def generate(path: Path, count: int, seed: int = 7) -> Counter:
                     f"{table_text}{body[len(body) // 2:]} 六、其他需要报告的事项 无。")
             rows.append((report_id, agency["agency_id"], year, f"{agency['agency_name']}{year}年度报告",
                          f"{agency['start_url']}{year}/{report_id}.html", "html", template, published, "page",
-                         f"{report_id:064x}", text, f"{year + 1}-01-30T00:00:00+00:00", 1))
+                         f"{report_id:064x}", text, f"{year + 1}-01-30T00:00:00+00:00", 1,
+                         tables_json(protos[template], report_id % 5)))
+    insert()
+    store.save_agencies(db, registry)
     with conn:
-        conn.executemany(
-            "insert into reports (id, agency_id, year, title, url, file_type, format, published_at, published_at_source, "
-            "sha256, text, first_seen_at, versions) values (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        conn.execute("create temp table proto (template text, tbl text, row_key text, col_key text, value real, "
-                     "scaled int)")
-        for template in ("2019", "2021"):
-            conn.executemany("insert into proto values (?,?,?,?,?,?)", [(template, *c) for c in prototype(template)])
-        conn.execute("insert into cells (report_id, tbl, row_key, col_key, value) "
-                     "select r.id, p.tbl, p.row_key, p.col_key, "
-                     "case when p.scaled then p.value * (r.id % 5) else p.value end "
-                     "from reports r join proto p on p.template = r.format order by r.id")
         broken = rng.sample(range(1, report_id + 1), report_id // 20)
         unbalanced, blank, changed = broken[: len(broken) // 2], broken[len(broken) // 2: len(broken) * 3 // 4], \
             broken[len(broken) * 3 // 4:]
-        conn.executemany("update cells set value = value + 1 where report_id = ? and tbl = 'applications' "
-                         "and row_key = 'new' and col_key in ('natural_person', 'total')", [(i,) for i in unbalanced])
-        conn.executemany("update cells set value = null where report_id = ? and tbl = 'review_litigation' "
-                         "and row_key = 'review' and col_key = 'total'", [(i,) for i in blank])
+        conn.executemany("update reports set tables = json_set(tables, '$.applications.new.natural_person', "
+                         "json_extract(tables, '$.applications.new.natural_person') + 1, '$.applications.new.total', "
+                         "json_extract(tables, '$.applications.new.total') + 1) where id = ?", [(i,) for i in unbalanced])
+        conn.executemany("update reports set tables = json_set(tables, '$.review_litigation.review.total', null) "
+                         "where id = ?", [(i,) for i in blank])
         conn.executemany("insert into report_versions (report_id, agency_id, year, text, replaced_at) "
                          "select id, agency_id, year, text || '（旧版）', '2025-03-01' from reports where id = ?",
                          [(i,) for i in changed])
         conn.executemany("update reports set changed_at = '2025-03-01T00:00:00+00:00', versions = 2 where id = ?",
                          [(i,) for i in changed])
         planted.update({"unbalanced": len(unbalanced), "blank cells": len(blank), "changed": len(changed)})
-        portals = sorted({a["start_url"] for a in agencies})
+        portals = sorted({a["start_url"] for a in registry})
         runs = []
         for number, url in enumerate(portals):
             statuses = ["ok", "ok", "ok"]
@@ -174,15 +192,13 @@ def main() -> None:
     command = [sys.executable, "-m", "nianbao.cli", "monitor", "--db", str(path), "--config", str(config),
                "--as-of", "2025-06-01", "--json"]
     for label in ("first run", "second run (flags already stored)"):
-        started = time.monotonic()
-        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
-        elapsed = time.monotonic() - started
+        result, elapsed, peak = run_measured(command, cwd=REPO)
         if result.returncode != 0:
             print(f"monitor failed: {result.stderr[-2000:]}")
             return
         flags = json.loads(result.stdout)
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"monitor {label}: {elapsed:.1f} s wall, peak RSS {peak:.0f} MB, {len(flags):,} flags")
+        print(f"monitor {label}: {elapsed:.1f} s wall, peak memory {peak:.0f} MB (PSS summed over the monitor "
+              f"and its workers), {len(flags):,} flags")
     kinds = Counter(f["kind"] for f in flags)
     print("flags by kind: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
     if not args.keep and not args.db:

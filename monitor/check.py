@@ -1,10 +1,12 @@
 """``nianbao monitor``: walk the rules over the registry and the stored reports, store
 the flags, return the ones that hold.
 
-Reports stream through once, in id order, merged with their tables pivoted in SQL
-(``nianbao.views.pivot_sql``), so memory stays flat however many reports there are. On a
-large database two forked processes each stream half of the ids (``_scan_all``): the
-rules and the fingerprints are Python, so threads would only take turns.
+Reports stream through once, by agency and year, each with its tables read from one
+JSON column (``reports.tables``, not the millions of rows of ``cells``) and linked to
+the agency's report of the year before, so memory stays flat however many reports
+there are. On a large database two forked processes each stream half of the agencies
+(``_scan_all``): the rules and the fingerprints are Python, so threads would only take
+turns.
 Flags are keyed by (agency_id, year, kind, rule): a flag found again is kept (re-opened
 if it had been resolved), one no longer found gets ``resolved_at``; portal flags use
 year 0. ``year`` limits both the checking and the resolving to that year.
@@ -12,10 +14,10 @@ year 0. ``year`` limits both the checking and the resolving to that year.
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import re
-import sqlite3
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -23,19 +25,19 @@ from datetime import date
 from itertools import repeat
 from typing import Any, Iterator
 
+import orjson
 import sqlite_utils
 
 from monitor.deadlines import watched_since
-from monitor.rules import RULES, Author, Carry, Context, Finding, ReportFacts, Rule, credible_year
+from monitor.rules import RULES, Author, Context, Finding, ReportFacts, Rule, credible_year
 from monitor.similarity import Corpus
 from nianbao import config
 from nianbao.store import now
-from nianbao.views import COLUMNS, pivot_sql
 
 log = logging.getLogger(__name__)
 
 REPORT_COLUMNS = ("id", "agency_id", "year", "format", "url", "published_at", "first_seen_at", "changed_at",
-                  "removed_at", "versions", "text", "agency_found")
+                  "removed_at", "versions", "text", "agency_found", "tables")
 FLAG_KEYS = ("agency_id", "agency_name", "year", "kind", "rule", "message", "report_url", "detected_at",
              "audience", "region_code")
 _REGION_PARTS = re.compile(r".+?(?:自治区|自治州|特别行政区|省|市|县|区|州|盟|旗)")
@@ -45,33 +47,21 @@ def _year_filter(year: int | None) -> tuple[str, list[Any]]:
     return ("where year = ?", [year]) if year is not None else ("", [])
 
 
-def _range_filter(column: str, year: int | None, id_range: tuple[int, int] | None) -> tuple[str, list[Any]]:
-    """A condition (``and …``) on the report id ``column`` for the year and the id range."""
+Part = tuple[str | None, str | None]   # agency ids from (inclusive; None: from the first, and none) to (exclusive)
+
+
+def _part_filter(year: int | None, part: Part) -> tuple[str, list[Any]]:
+    """A condition (``and …``) on reports: the year checked and the year before it
+    (read for the carry-over rules), and the agencies of ``part``."""
     where, params = "", []
     if year is not None:
-        where, params = f"and {column} in (select id from reports where year = ?)", [year]
-    if id_range is not None:
-        where, params = f"{where} and {column} between ? and ?", [*params, *id_range]
+        where, params = "and year in (?, ?)", [year - 1, year]
+    low, high = part
+    if low is not None:
+        where, params = f"{where} and agency_id >= ?", [*params, low]
+    if high is not None:
+        where, params = f"{where} and (agency_id < ? or agency_id is null)", [*params, high]
     return where, params
-
-
-def _pivots(path: str, table: str, year: int | None, id_range: tuple[int, int] | None
-            ) -> Iterator[tuple[int, dict[str, dict]]]:
-    """(report id, {row key: {column key: value}}) for every report having cells in ``table``."""
-    keys = [key for key, _ in COLUMNS[table]]
-    where, params = _range_filter("report_id", year, id_range)
-    current, rows = None, {}
-    conn = sqlite3.connect(path)
-    for record in conn.execute(pivot_sql(table, where), params):
-        report_id, row_key, values = record[0], record[1], record[2:2 + len(keys)]
-        if report_id != current:
-            if current is not None:
-                yield current, rows
-            current, rows = report_id, {}
-        rows[row_key] = dict(zip(keys, values))
-    if current is not None:
-        yield current, rows
-    conn.close()
 
 
 def _names(agency: dict[str, Any], found: str | None) -> list[str]:
@@ -103,32 +93,50 @@ def _text_changed(db: sqlite_utils.Database) -> set[int]:
         "where coalesce(v.text, '') != coalesce(r.text, '')")}
 
 
-def _reports(db: sqlite_utils.Database, ctx: Context, year: int | None, id_range: tuple[int, int] | None
+def _tables(stored: Any, report_id: int) -> dict[str, dict[str, dict[str, Any]]]:
+    """``reports.tables`` as table → row → column → value; anything else stored there
+    (bad data) reads as far as it has that shape, and as no tables at worst, which the
+    ``tables`` rule flags."""
+    try:
+        tables = orjson.loads(stored) if isinstance(stored, str) else {}
+    except orjson.JSONDecodeError:
+        tables = {}
+    if not isinstance(tables, dict):
+        tables = {}
+    if all(type(rows) is dict and all(type(row) is dict for row in rows.values()) for rows in tables.values()):
+        return tables
+    log.warning("report %s: stored tables are not table → row → column objects; read as far as they are", report_id)
+    return {table: {key: row for key, row in rows.items() if isinstance(row, dict)}
+            for table, rows in tables.items() if isinstance(rows, dict)}
+
+
+def _reports(db: sqlite_utils.Database, ctx: Context, year: int | None, part: Part
              ) -> Iterator[tuple[ReportFacts, list[str]]]:
-    where, params = _range_filter("id", year, id_range)
-    path = db.execute("pragma database_list").fetchone()[2]
-    streams = {table: _pivots(path, table, year, id_range) for table in COLUMNS}
-    heads = {table: next(stream, None) for table, stream in streams.items()}
-    sql = f"select {', '.join(REPORT_COLUMNS)} from reports where true {where} order by id"
+    """The reports of ``part`` by agency and year, each linked to the agency's report
+    of the year before (only one year back is kept, so memory stays flat)."""
+    where, params = _part_filter(year, part)
+    sql = f"select {', '.join(REPORT_COLUMNS)} from reports where true {where} order by agency_id, year"
+    previous: ReportFacts | None = None
     for row in db.execute(sql, params):
         record = dict(zip(REPORT_COLUMNS, row))
-        tables = {}
-        for table, stream in streams.items():
-            while heads[table] is not None and heads[table][0] < record["id"]:
-                heads[table] = next(stream, None)
-            if heads[table] is not None and heads[table][0] == record["id"]:
-                tables[table] = heads[table][1]
         agency = ctx.agencies.get(record["agency_id"], {})
         year_value = record["year"] if isinstance(record["year"], int) else None
-        yield ReportFacts(
+        report = ReportFacts(
             id=record["id"], agency_id=record["agency_id"] or "",
             agency_name=agency.get("agency_name") or record["agency_found"] or record["agency_id"] or "",
             agency_type=agency.get("agency_type"), start_url=agency.get("start_url"), year=year_value,
             format=record["format"], url=record["url"], published_at=record["published_at"],
             first_seen_at=record["first_seen_at"], changed_at=record["changed_at"],
             removed_at=record["removed_at"], versions=record["versions"],
-            text=record["text"] if isinstance(record["text"], str) else None, tables=tables,
-        ), _names(agency, record["agency_found"])
+            text=record["text"] if isinstance(record["text"], str) else None,
+            tables=_tables(record["tables"], record["id"]),
+        )
+        if (previous is not None and report.agency_id and previous.agency_id == report.agency_id
+                and previous.year is not None and previous.year + 1 == report.year):
+            previous.last_year = None
+            report.last_year = previous
+        previous = report
+        yield report, _names(agency, record["agency_found"])
 
 
 PARALLEL_FROM = 20_000   # reports; below this, forking a second process costs more than it saves
@@ -137,75 +145,105 @@ WORKERS = 2
 
 @dataclass
 class Scan:
-    """What one pass over a range of reports found: report-rule findings, and what the
-    corpus rules need (carry-over facts, fingerprints, who wrote what)."""
+    """What one pass over some agencies' reports found: the report rules' findings, and
+    the fingerprints the copy rule compares."""
 
     findings: list[tuple[int, Finding]] = field(default_factory=list)   # (index in RULES, finding)
-    carry: dict[tuple[str, int], Carry] = field(default_factory=dict)
     corpus: Corpus = field(default_factory=Corpus)
-    authors: dict[int, Author] = field(default_factory=dict)
 
 
-def _scan(path: str, ctx: Context, year: int | None, id_range: tuple[int, int] | None) -> Scan:
-    """Walk the report rules over the reports in ``id_range`` (all when None)."""
+def _scan(path: str, ctx: Context, year: int | None, part: Part) -> Scan:
+    """Walk the report rules over the reports of the agencies in ``part``."""
     scan = Scan()
     report_rules = [(number, rule) for number, rule in enumerate(RULES) if rule.scope == "report"]
     db = sqlite_utils.Database(path)
-    for report, names in _reports(db, ctx, year, id_range):
+    for report, names in _reports(db, ctx, year, part):
+        scan.corpus.add(report.id, report.text, names)
+        if year is not None and report.year != year:
+            continue    # the year before the one checked: read for carry-over and copies only
         credible = credible_year(report.year, ctx.as_of)
         for number, rule in report_rules:
             if credible or not rule.needs_year:
-                scan.findings.extend((number, finding) for finding in rule.check(report, ctx))
-        if credible:
-            scan.carry[(report.agency_id, report.year)] = Carry.of(report)
+                try:
+                    scan.findings.extend((number, finding) for finding in rule.check(report, ctx))
+                except (TypeError, ValueError) as exc:   # a value that is not a number, say
+                    log.warning("report %s (%s %s): rule %s not applied, bad data: %s", report.id, report.agency_id,
+                                report.year, rule.id, exc)
         if report.text is None:
             log.warning("report %s (%s %s) has no text; text rules skipped", report.id, report.agency_id, report.year)
-        scan.corpus.add(report.id, report.text, names)
-        scan.authors[report.id] = Author.of(report)
     db.close()
     return scan
 
 
-def _id_ranges(db: sqlite_utils.Database, year: int | None, parts: int) -> list[tuple[int, int]]:
-    """``parts`` ranges of report ids holding about as many reports each."""
-    where, params = _year_filter(year)
-    count = db.execute(f"select count(*) from reports {where}", params).fetchone()[0]
-    bounds = [db.execute(f"select id from reports {where} order by id limit 1 offset ?",
-                         [*params, count * part // parts]).fetchone()[0] for part in range(1, parts)]
-    edges = [-(1 << 62), *bounds, 1 << 62]
-    return [(edges[i], edges[i + 1] - 1) for i in range(parts)]
+def _parts(db: sqlite_utils.Database, count: int, parts: int) -> list[Part]:
+    """``parts`` ranges of agency ids holding about as many reports each."""
+    bounds = [db.execute("select agency_id from reports where agency_id is not null order by agency_id "
+                         "limit 1 offset ?", [count * part // parts]).fetchone()[0] for part in range(1, parts)]
+    edges = [None, *bounds, None]
+    return [(edges[i], edges[i + 1]) for i in range(parts)]
 
 
 def _scan_all(db: sqlite_utils.Database, ctx: Context, year: int | None) -> Scan:
-    """One scan, or on a large database one per core over id ranges, merged. Workers are
-    forked, not spawned: fingerprints use ``hash()``, whose seed a fork shares."""
+    """One scan, or on a large database one per core over as many ranges of agencies
+    (an agency's years stay together for the carry-over rules), merged: this process
+    scans the first range while forked workers scan the others. Forked, not spawned:
+    they inherit the context without copying it through a pipe, and fingerprints use
+    ``hash()``, whose seed a fork shares."""
     path = db.execute("pragma database_list").fetchone()[2]
-    where, params = _year_filter(year)
-    if db.execute(f"select count(*) from reports {where}", params).fetchone()[0] < PARALLEL_FROM:
-        return _scan(path, ctx, year, None)
-    ranges = _id_ranges(db, year, WORKERS)
-    with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork")) as pool:
-        scans = list(pool.map(_scan, repeat(path), repeat(ctx), repeat(year), ranges))
-    merged = scans[0]
-    for scan in scans[1:]:
-        merged.findings += scan.findings
-        merged.carry.update(scan.carry)
-        merged.corpus.merge(scan.corpus)
-        merged.authors.update(scan.authors)
-    return merged
+    count = db.execute("select count(*) from reports where agency_id is not null").fetchone()[0]
+    if count < PARALLEL_FROM:
+        return _scan(path, ctx, year, (None, None))
+    first, *others = _parts(db, count, WORKERS)
+    with ProcessPoolExecutor(len(others), mp_context=multiprocessing.get_context("fork"),
+                             initializer=_adopt_context, initargs=(ctx,)) as pool:
+        futures = [pool.submit(_scan_in_worker, path, year, part) for part in others]
+        scan = _scan(path, ctx, year, first)
+        for future in futures:
+            other = future.result()
+            scan.findings += other.findings
+            scan.corpus.merge(other.corpus)
+    return scan
+
+
+_worker_context: Context | None = None
+
+
+def _adopt_context(ctx: Context) -> None:
+    """A worker's initializer: keep the context its fork inherited."""
+    global _worker_context
+    _worker_context = ctx
+
+
+def _scan_in_worker(path: str, year: int | None, part: Part) -> Scan:
+    assert _worker_context is not None, "started without _adopt_context"
+    return _scan(path, _worker_context, year, part)
+
+
+def _authors(db: sqlite_utils.Database, ctx: Context, ids: set[int]) -> dict[int, Author]:
+    """Who wrote each of these reports, to name the copier and the original of a pair."""
+    authors = {}
+    for report_id, agency_id, year, url, published_at, first_seen_at, found in db.execute(
+            "select id, agency_id, year, url, published_at, first_seen_at, agency_found from reports "
+            "where id in (select value from json_each(?))", [json.dumps(sorted(ids))]):
+        name = ctx.agencies.get(agency_id, {}).get("agency_name") or found or agency_id or ""
+        year = year if isinstance(year, int) else 0
+        authors[report_id] = Author(report_id, agency_id or "", name, year, url,
+                                    (year, published_at or first_seen_at or "", report_id))
+    return authors
 
 
 def _find(db: sqlite_utils.Database, ctx: Context, year: int | None) -> Iterator[tuple[Rule, Finding]]:
     ctx.versions_text_changed = _text_changed(db)
     scan = _scan_all(db, ctx, year)
     yield from ((RULES[number], finding) for number, finding in scan.findings)
-    ctx.carry = scan.carry
     threshold = float(ctx.settings["monitor"]["copied_similarity"])
+    matches = list(scan.corpus.matches(threshold))
+    authors = _authors(db, ctx, {m.a for m in matches} | {m.b for m in matches})
     best: dict[int, tuple[Author, Author, float]] = {}
-    for match in scan.corpus.matches(threshold):
-        a, b = scan.authors[match.a], scan.authors[match.b]
+    for match in matches:
+        a, b = authors[match.a], authors[match.b]
         copier, original = (a, b) if a.order > b.order else (b, a)
-        if copier.id not in best or best[copier.id][2] < match.similarity:
+        if (year is None or copier.year == year) and (copier.id not in best or best[copier.id][2] < match.similarity):
             best[copier.id] = (copier, original, match.similarity)
     ctx.copies = list(best.values())
     for rule in RULES:

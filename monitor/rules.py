@@ -3,8 +3,9 @@
 A check yields ``Finding``s: the agency and year it concerns and the fields that fill
 the rule's id (``applications.balance.{column}``) and its message, a sentence in
 Chinese a clerk recognises, with the template's own labels and the expected and found
-numbers. ``report`` rules see one report at a time (its tables pivoted from ``cells``);
-``corpus`` rules see what the engine gathered over all of them (``Context``).
+numbers. ``report`` rules see one report at a time (with its tables, and the agency's
+report of the year before); ``corpus`` rules see what the engine gathered over all of
+them (``Context``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from monitor.deadlines import as_date, deadline
@@ -23,11 +24,12 @@ from parsers.template import active_items, application_rows
 FIRST_YEAR, LAST_YEAR = 2008, 2100   # 条例 took effect 2008; anything outside is bad data
 TEMPLATE_FROM = {"2019": 2019, "2021": 2021}
 TEMPLATE_DOCS = {"2019": "国办公开办函〔2019〕60号", "2021": "国办公开办函〔2021〕30号"}
-APPLICANTS = tuple(key for key, _ in COLUMNS["applications"] if key != "total")
-REVIEW_PARTS = tuple(key for key, _ in COLUMNS["review_litigation"] if key != "total")
+APPLICATIONS_TOTAL = [key for key, _ in COLUMNS["applications"]].index("total")   # where 总计 sits in a row
+REVIEW_TOTAL = [key for key, _ in COLUMNS["review_litigation"]].index("total")
 COL_LABEL = {table: dict(cols) for table, cols in COLUMNS.items()}
 ROW_LABEL = {table: dict(rows) for table, rows in ROWS.items()}
 IN_FORCE_ITEMS = tuple(item.key for item in active_items("2021") if "in_force" in {c.key for c in item.columns})
+IN_FORCE_LABELS = {item.key: item.label for item in active_items("2021")}
 
 # Numbers a report states in its text about applications, and which table 三 totals may
 # legitimately match them (一 alone, or 一 + 二).
@@ -64,6 +66,7 @@ class ReportFacts:
     versions: int | None
     text: str | None
     tables: dict[str, Table] = field(default_factory=dict)
+    last_year: ReportFacts | None = None   # the agency's report for the year before, if stored
 
     @property
     def template(self) -> str:
@@ -71,6 +74,15 @@ class ReportFacts:
         if self.format in TEMPLATE_FROM:
             return self.format
         return "2021" if (self.year or 0) >= 2021 else "2019"
+
+    @cached_property
+    def grids(self) -> dict[str, dict[str, tuple[Any, ...]]]:
+        """Each table as its template prints it: every row (in printed order) as the
+        tuple of its values in printed column order, None where blank or absent. Read
+        once per report; the table rules then only compare tuples."""
+        return {table: {row_key: tuple(map(self.tables.get(table, {}).get(row_key, {}).get, columns))
+                        for row_key, columns in layout}
+                for table, layout in expected_cells(self.template).items()}
 
 
 @dataclass(frozen=True)
@@ -81,30 +93,8 @@ class Finding:
     report_url: str | None = None
 
 
-class Carry(NamedTuple):
-    """What next year's report of the agency is compared with: tuples, not the tables,
-    since one is kept for every report of the run (a blank cell is None)."""
-
-    format: str | None
-    url: str | None
-    carried_over: tuple[Any, ...]      # 二、上年结转 per applications column (``COLUMNS`` order)
-    carried_forward: tuple[Any, ...]   # 四、结转下年度继续办理, likewise
-    in_force: tuple[tuple[Any, Any, Any], ...]   # (in_force, issued, repealed) per ``IN_FORCE_ITEMS``
-
-    @classmethod
-    def of(cls, report: ReportFacts) -> Carry:
-        apps, active = report.tables.get("applications", {}), report.tables.get("active", {})
-        columns = [col for col, _ in COLUMNS["applications"]]
-        return cls(report.format, report.url,
-                   tuple(map(apps.get("carried_over", {}).get, columns)),
-                   tuple(map(apps.get("carried_forward", {}).get, columns)),
-                   tuple(tuple(map(active.get(item, {}).get, ("in_force", "issued", "repealed")))
-                         for item in IN_FORCE_ITEMS))
-
-
 class Author(NamedTuple):
-    """Who wrote a report, to name the copier and the original of a copied pair; a tuple,
-    since one is kept for every report of the run."""
+    """Who wrote a report, to name the copier and the original of a copied pair."""
 
     id: int
     agency_id: str
@@ -112,11 +102,6 @@ class Author(NamedTuple):
     year: int
     url: str | None
     order: tuple[int, str, int]   # (year, published or first seen, id): the later one copied
-
-    @classmethod
-    def of(cls, report: ReportFacts) -> Author:
-        return cls(report.id, report.agency_id, report.agency_name, report.year or 0, report.url,
-                   (report.year or 0, report.published_at or report.first_seen_at or "", report.id))
 
 
 @dataclass
@@ -130,7 +115,6 @@ class Context:
     reported: set[tuple[str, int]]
     watched: dict[str, date]
     portal_runs: dict[str, list[dict[str, Any]]]
-    carry: dict[tuple[str, int], Carry] = field(default_factory=dict)
     copies: list[tuple[Author, Author, float]] = field(default_factory=list)  # (copier, original, similarity)
     versions_text_changed: set[int] = field(default_factory=set)
     undetermined: set[tuple[str, str]] = field(default_factory=set)  # (agency_id, kind) we cannot judge now
@@ -150,14 +134,6 @@ def number(value: Any) -> str:
 
 def _finding(report: ReportFacts, **fields: Any) -> Finding:
     return Finding(report.agency_id, report.year if report.year is not None else 0, fields, report.url)
-
-
-def _filled(values: list[Any]) -> bool:
-    return None not in values
-
-
-def _sum(values: Iterable[Any]) -> float:
-    return sum(values)
 
 
 # --- report rules -------------------------------------------------------------------------
@@ -185,17 +161,6 @@ def result_rows(template: str) -> tuple[str, ...]:
                  if r.key.startswith(("granted", "partly_granted", "refused", "unavailable", "not_processed", "other")))
 
 
-def _blank(rows: Table, layout: Layout) -> list[tuple[str, str]]:
-    """(row key, column key) of every printed cell without a value, in printed order;
-    whole rows are tested at C speed first, since almost every report has none."""
-    blank: list[tuple[str, str]] = []
-    for row_key, columns in layout:
-        found = list(map(rows.get(row_key, {}).get, columns))
-        if None in found:
-            blank += [(row_key, col) for col, value in zip(columns, found) if value is None]
-    return blank
-
-
 def credible_year(year: int | None, as_of: date) -> bool:
     """A report year that can be judged: not before the 条例, not after today."""
     return year is not None and FIRST_YEAR <= year <= min(LAST_YEAR, as_of.year)
@@ -215,9 +180,10 @@ def check_blank_cells(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     if not any(report.tables.values()):
         return
     for table, layout in expected_cells(report.template).items():
-        rows = report.tables.get(table, {})
-        blank = _blank(rows, layout)
-        if not rows:
+        grid = report.grids[table]
+        blank = [(row_key, col) for row_key, columns in layout if None in grid[row_key]
+                 for col, value in zip(columns, grid[row_key]) if value is None]
+        if not report.tables.get(table):
             yield _finding(report, table=table, label=TABLE_LABELS[table], detail="未能读取该表")
         elif blank:
             row, col = blank[0]
@@ -228,45 +194,42 @@ def check_blank_cells(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
 
 def check_balance(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     """一 + 二 = 三（七）总计 + 四, per column (printed in the table itself)."""
-    rows = report.tables.get("applications", {})
-    for col, label in COLUMNS["applications"]:
-        lhs = [rows.get(r, {}).get(col) for r in ("new", "carried_over")]
-        rhs = [rows.get(r, {}).get(col) for r in ("processed_total", "carried_forward")]
-        if _filled(lhs + rhs) and _sum(lhs) != _sum(rhs):
-            yield _finding(report, column=col, column_label=label, lhs=number(_sum(lhs)), rhs=number(_sum(rhs)))
+    grid = report.grids["applications"]
+    for (col, label), new, carried, processed, forward in zip(
+            COLUMNS["applications"], grid["new"], grid["carried_over"], grid["processed_total"],
+            grid["carried_forward"]):
+        if None not in (new, carried, processed, forward) and new + carried != processed + forward:
+            yield _finding(report, column=col, column_label=label, lhs=number(new + carried),
+                           rhs=number(processed + forward))
 
 
 def check_results(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     """三（七）总计 = the sum of every result row 三（一）…（六）of the report's template."""
-    rows = report.tables.get("applications", {})
-    results = [rows.get(r, {}) for r in result_rows(report.template)]
-    for col, label in COLUMNS["applications"]:
-        parts = [values.get(col) for values in results]
-        total = rows.get("processed_total", {}).get(col)
-        if _filled(parts + [total]) and _sum(parts) != total:
-            yield _finding(report, column=col, column_label=label, expected=number(_sum(parts)), found=number(total))
+    grid = report.grids["applications"]
+    columns = zip(*(grid[row] for row in result_rows(report.template)))
+    for (col, label), parts, total in zip(COLUMNS["applications"], columns, grid["processed_total"]):
+        if total is not None and None not in parts and sum(parts) != total:
+            yield _finding(report, column=col, column_label=label, expected=number(sum(parts)), found=number(total))
 
 
 def check_row_totals(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     """Each row's 总计 = the six applicant columns."""
-    rows = report.tables.get("applications", {})
+    grid = report.grids["applications"]
     for row in application_rows(report.template):
-        values = rows.get(row.key, {})
-        parts = list(map(values.get, APPLICANTS))
-        total = values.get("total")
-        if _filled(parts + [total]) and _sum(parts) != total:
-            yield _finding(report, row=row.key, row_label=row.label, expected=number(_sum(parts)), found=number(total))
+        values = grid[row.key]
+        total, parts = values[APPLICATIONS_TOTAL], values[:APPLICATIONS_TOTAL] + values[APPLICATIONS_TOTAL + 1:]
+        if total is not None and None not in parts and sum(parts) != total:
+            yield _finding(report, row=row.key, row_label=row.label, expected=number(sum(parts)), found=number(total))
 
 
 def check_review_totals(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     """Table 四: each group's 总计 = 维持 + 纠正 + 其他 + 尚未审结."""
-    rows = report.tables.get("review_litigation", {})
+    grid = report.grids["review_litigation"]
     for group, label in ROWS["review_litigation"]:
-        values = rows.get(group, {})
-        parts = [values.get(c) for c in REVIEW_PARTS]
-        total = values.get("total")
-        if _filled(parts + [total]) and _sum(parts) != total:
-            yield _finding(report, group=group, group_label=label, expected=number(_sum(parts)), found=number(total))
+        values = grid[group]
+        total, parts = values[REVIEW_TOTAL], values[:REVIEW_TOTAL] + values[REVIEW_TOTAL + 1:]
+        if total is not None and None not in parts and sum(parts) != total:
+            yield _finding(report, group=group, group_label=label, expected=number(sum(parts)), found=number(total))
 
 
 def check_template(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
@@ -352,34 +315,35 @@ def check_missing(ctx: Context) -> Iterator[Finding]:
                 yield Finding(agency_id, year, {"due": due.isoformat(), "as_of": ctx.as_of.isoformat()})
 
 
-def check_carryover_applications(ctx: Context) -> Iterator[Finding]:
+def check_carryover_applications(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     """This year's 二、上年结转 = last year's 四、结转下年度继续办理, per column."""
-    for (agency_id, year), this in ctx.carry.items():
-        last = ctx.carry.get((agency_id, year - 1))
-        if not last:
-            continue
-        for (col, label), now, before in zip(COLUMNS["applications"], this.carried_over, last.carried_forward):
-            if now is not None and before is not None and now != before:
-                yield Finding(agency_id, year, {"column": col, "column_label": label, "found": number(now),
-                                                "expected": number(before), "last_year": year - 1}, this.url)
+    last = report.last_year
+    if last is None:
+        return
+    now_row = report.tables.get("applications", {}).get("carried_over", {})
+    before_row = last.tables.get("applications", {}).get("carried_forward", {})
+    for col, label in COLUMNS["applications"]:
+        now, before = now_row.get(col), before_row.get(col)
+        if now is not None and before is not None and now != before:
+            yield _finding(report, column=col, column_label=label, found=number(now), expected=number(before),
+                           last_year=last.year)
 
 
-def check_carryover_in_force(ctx: Context) -> Iterator[Finding]:
+def check_carryover_in_force(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     """现行有效件数 = last year's + 本年制发 − 本年废止 (both years on the 2021 template)."""
-    labels = {item.key: item.label for item in active_items("2021")}
-    for (agency_id, year), this in ctx.carry.items():
-        last = ctx.carry.get((agency_id, year - 1))
-        if not last or this.format != "2021" or last.format != "2021":
-            continue
-        for item, now, before in zip(IN_FORCE_ITEMS, this.in_force, last.in_force):
-            values = [before[0], now[1], now[2], now[0]]
-            if _filled(values):
-                expected = values[0] + values[1] - values[2]
-                if expected != values[3]:
-                    yield Finding(agency_id, year, {
-                        "item": item, "item_label": labels[item], "found": number(values[3]),
-                        "before": number(values[0]), "issued": number(values[1]), "repealed": number(values[2]),
-                        "expected": number(expected), "last_year": year - 1}, this.url)
+    last = report.last_year
+    if last is None or report.format != "2021" or last.format != "2021":
+        return
+    active, before_active = report.tables.get("active", {}), last.tables.get("active", {})
+    for item in IN_FORCE_ITEMS:
+        now, before = active.get(item, {}), before_active.get(item, {})
+        values = [before.get("in_force"), now.get("issued"), now.get("repealed"), now.get("in_force")]
+        if None not in values:
+            expected = values[0] + values[1] - values[2]
+            if expected != values[3]:
+                yield _finding(report, item=item, item_label=IN_FORCE_LABELS[item], found=number(values[3]),
+                               before=number(values[0]), issued=number(values[1]), repealed=number(values[2]),
+                               expected=number(expected), last_year=last.year)
 
 
 def check_copied(ctx: Context) -> Iterator[Finding]:
@@ -463,10 +427,12 @@ RULES: tuple[Rule, ...] = (
          "年报发布后被修改：{changed}发现内容不同的新版本（共{versions}个版本，旧版本已保存）"),
     Rule("removed", "removed", "report", check_removed, "年报已从网站撤下：{removed}起原网址{url}不再提供该报告"),
     Rule("missing", "missing", "corpus", check_missing, "截至{as_of}未发现该年度政府信息公开工作年度报告（截止日期{due}）"),
-    Rule("carryover.applications.{column}", "carryover", "corpus", check_carryover_applications,
-         _T3 + " {column_label}列：二、上年结转={found}，{last_year}年度报告四、结转下年度继续办理={expected}"),
-    Rule("carryover.active.{item}", "carryover", "corpus", check_carryover_in_force,
-         _T2 + " {item_label}：现行有效件数={found}，{last_year}年度{before}+本年制发{issued}−本年废止{repealed}={expected}"),
+    Rule("carryover.applications.{column}", "carryover", "report", check_carryover_applications,
+         _T3 + " {column_label}列：二、上年结转={found}，{last_year}年度报告四、结转下年度继续办理={expected}",
+         needs_year=True),
+    Rule("carryover.active.{item}", "carryover", "report", check_carryover_in_force,
+         _T2 + " {item_label}：现行有效件数={found}，{last_year}年度{before}+本年制发{issued}−本年废止{repealed}={expected}",
+         needs_year=True),
     Rule("copied.{source}", "copied", "corpus", check_copied,
          "正文与{other_name}{other_year}年度报告雷同（相似度{percent}%，已去除机构名称、年份和数字）：{other_url}"),
     Rule("unreachable", "unreachable", "corpus", check_unreachable,

@@ -1,8 +1,12 @@
 """The SQLite schema and every write to it (sqlite-utils).
 
-One row per agency and year in ``reports``; every document ever stored for that pair
-in ``report_versions``; every table value in the long table ``cells``. Raw files live
-under the files directory named by their sha256, never by a name a server gave.
+One row per agency and year in ``reports``, its table values as one JSON object in
+``reports.tables`` (table → row key → column key → value: what the monitor reads, one
+row per report); every document ever stored for that pair in ``report_versions``; every
+table value again in the long table ``cells``, which triggers keep equal to
+``reports.tables`` whoever writes it, for browsing and for rules written as queries.
+Raw files live under the files directory named by their sha256, never by a name a
+server gave.
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import sqlite_utils
 
 from nianbao.errors import UserError
-from nianbao.views import create_views
+from nianbao.views import BARE_VALUE, create_views
 
 from parsers.report import Report
 
@@ -56,7 +60,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
          "file_type": str, "format": str, "published_at": str, "published_at_source": str,
          "sha256": str, "file_path": str, "agency_found": str, "text": str, "warnings": str,
          "first_seen_at": str, "fetched_at": str, "changed_at": str, "removed_at": str,
-         "versions": int},
+         "versions": int, "tables": str},
         pk="id", if_not_exists=True,
     )
     db["reports"].create_index(["agency_id", "year"], unique=True, if_not_exists=True)
@@ -72,6 +76,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         pk=("report_id", "tbl", "row_key", "col_key"),
         foreign_keys=[("report_id", "reports", "id")], if_not_exists=True,
     )
+    _ensure_tables_column(db)
     db["crawl_errors"].create(
         {"id": int, "url": str, "agency_id": str, "error": str, "at": str},
         pk="id", if_not_exists=True,
@@ -104,9 +109,38 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         pk="id", if_not_exists=True,
     )
     db["flags"].create_index(["agency_id", "year", "kind", "rule"], unique=True, if_not_exists=True)
-    # monitor: one table's cells in report order, values included, so its pivot streams from the index
-    db["cells"].create_index(["tbl", "report_id", "row_key", "col_key", "value"], if_not_exists=True)
     create_views(db)
+
+
+# One row of ``cells`` per value of ``reports.tables`` (malformed JSON or a level that is
+# not an object yields none: the monitor reports such a report as having no tables).
+_CELLS_OF_NEW = ("insert into cells (report_id, tbl, row_key, col_key, value) "
+                 "select new.id, t.key, r.key, c.key, c.value from json_each(new.tables) t, json_each(t.value) r, "
+                 "json_each(r.value) c where json_valid(new.tables) and json_type(new.tables) = 'object' "
+                 "and t.type = 'object' and r.type = 'object';")
+CELLS_TRIGGERS = {
+    "reports_cells_insert": f"after insert on reports begin {_CELLS_OF_NEW} end",
+    "reports_cells_update": ("after update of tables on reports begin delete from cells where report_id = old.id; "
+                             f"{_CELLS_OF_NEW} end"),
+    "reports_cells_delete": "after delete on reports begin delete from cells where report_id = old.id; end",
+}
+
+
+def _ensure_tables_column(db: sqlite_utils.Database) -> None:
+    """``reports.tables`` and the triggers that derive ``cells`` from it. A database
+    written before the column existed gets it filled from its cells first, and loses
+    the index its monitor used to read cells through."""
+    if "tables" not in db["reports"].columns_dict:
+        db["reports"].add_column("tables", str)
+        with db.conn:
+            db.execute("drop index if exists idx_cells_tbl_report_id_row_key_col_key_value")
+            db.execute(
+                "update reports set tables = (select json_group_object(tbl, json(rows_)) from ("
+                " select tbl, json_group_object(row_key, json(cols)) as rows_ from ("
+                "  select tbl, row_key, json_group_object(col_key, value) as cols from cells"
+                "  where report_id = reports.id group by tbl, row_key) group by tbl))")
+    for name, body in CELLS_TRIGGERS.items():
+        db.execute(f"create trigger if not exists {name} {body}")
 
 
 # --- the registry -------------------------------------------------------------------
@@ -168,18 +202,13 @@ def store_file(files_dir: str | Path, data: bytes, suffix: str) -> tuple[str, Pa
 
 # --- reports --------------------------------------------------------------------------
 
-def iter_cells(report: Report) -> Iterator[tuple[str, str, str, float | None]]:
-    """Every table value of a report as (table, row key, column key, value).
-
-    A bare number (2021 table 二 items such as ``licensing``) has the column key ``value``.
-    """
-    for table in TABLES:
-        for row_key, row in (getattr(report, table) or {}).items():
-            if isinstance(row, dict):
-                for col_key, value in row.items():
-                    yield table, row_key, col_key, value
-            else:
-                yield table, row_key, "value", row
+def table_values(report: Report) -> dict[str, dict[str, dict[str, float | None]]]:
+    """The report's tables as stored in ``reports.tables``: table → row key → column
+    key → value. A bare number (2021 table 二 items such as ``licensing``) gets the
+    column key ``value``, so every table has the same three levels."""
+    return {table: {row_key: row if isinstance(row, dict) else {BARE_VALUE: row}
+                    for row_key, row in (getattr(report, table) or {}).items()}
+            for table in TABLES}
 
 
 def save_report(
@@ -210,7 +239,7 @@ def save_report(
         "published_at": published_at, "published_at_source": published_at_source,
         "sha256": digest, "file_path": file_path, "agency_found": report.agency,
         "text": report.text, "warnings": json.dumps(report.warnings, ensure_ascii=False),
-        "fetched_at": fetched_at, "removed_at": None,
+        "tables": json.dumps(table_values(report), ensure_ascii=False), "fetched_at": fetched_at, "removed_at": None,
     }
     with db.conn:
         existing = next(db["reports"].rows_where("agency_id = ? and year = ?", [agency_id, report.year]), None)
@@ -234,11 +263,6 @@ def save_report(
                        first_seen_at=existing["first_seen_at"])
             db["reports"].update(report_id, row)
             outcome = "changed"
-        db["cells"].delete_where("report_id = ?", [report_id])
-        db["cells"].insert_all(
-            {"report_id": report_id, "tbl": t, "row_key": r, "col_key": c, "value": v}
-            for t, r, c, v in iter_cells(report)
-        )
     return report_id, outcome
 
 

@@ -1,10 +1,6 @@
 """Wide views over the long ``cells`` table, one per report table, laid out like the
 printed template: one row per report and template row, one column per template column,
 named with the template's own labels (from ``parsers.template``, never retyped).
-
-``pivot_sql`` is the same pivot keyed by column *keys*: the monitor reads it, because a
-grouped pivot in SQLite streams the cells in index order instead of handing every cell
-to Python.
 """
 
 from __future__ import annotations
@@ -50,18 +46,13 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def pivot_sql(table: str, where: str = "") -> str:
-    """One row per (report_id, row_key) with a column per column key (a blank cell is null).
-
-    Grouped in the order of the index on (tbl, report_id, row_key, col_key, value), so
-    SQLite streams it from the index alone, without a temporary sort; ``where`` adds a
-    condition (``and …``). Each column is an aggregate ``filter``, which SQLite evaluates
-    faster than a ``case`` per cell — this query reads every cell of the database."""
+def pivot_sql(table: str) -> str:
+    """One row per (report_id, row_key) with a column per column key (a blank cell is
+    null), in the order of the cells' primary key."""
     values = ", ".join(f"max(value) filter (where col_key = {_literal(key)}) as {_quote(key)}"
                        for key, _ in COLUMNS[table])
     return (f"select report_id, row_key, {values} "
-            f"from cells where tbl = {_literal(table)} {where} group by report_id, row_key "
-            f"order by report_id, row_key")
+            f"from cells where tbl = {_literal(table)} group by report_id, row_key")
 
 
 def wide_view_sql(table: str) -> str:

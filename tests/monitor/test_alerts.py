@@ -241,3 +241,71 @@ def test_no_recipient_is_a_one_line_error(tmp_path: Path) -> None:
     settings = config.load(environ={"NIANBAO_CONFIG": "/nonexistent.toml"})
     with pytest.raises(UserError, match="no recipients configured for 4 unsent flag"):
         send_digest(db, settings)
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and its key), to be trusted through SSL_CERT_FILE."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    today = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(today - datetime.timedelta(days=1))
+            .not_valid_after(today + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "smtp.pem", folder / "smtp.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_and_login(security: str, tmp_path: Path) -> None:
+    """STARTTLS (the server refuses a login before it) and implicit TLS, each with a
+    login the server checks; the certificate verified, the password never printed."""
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    logins: list[bytes] = []
+
+    def authenticate(server, session, envelope, mechanism, data) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and data.password == b"s3cret-never-logged"
+        logins.append(data.login)
+        return AuthResult(success=ok)
+
+    server = Smtp()
+    # aiosmtpd offers AUTH only after STARTTLS unless told otherwise, and cannot tell
+    # that an implicit-TLS (ssl) session is encrypted
+    tls = ({"tls_context": context, "require_starttls": True} if security == "starttls"
+           else {"ssl_context": context, "auth_require_tls": False})
+    server.controller = Controller(server.handler, hostname="127.0.0.1", port=server.port, authenticator=authenticate,
+                                   server_hostname="127.0.0.1", **tls)
+    server.controller.start()
+    try:
+        db = make_db(tmp_path / "reports.db")
+        environ = env(server, tmp_path, NIANBAO_SMTP_SECURITY=security, NIANBAO_SMTP_USER="nianbao",
+                      SSL_CERT_FILE=str(cert))
+        result = alert(db, environ)
+        assert result.returncode == 0, result.stderr
+        assert logins == [b"nianbao"] and len(server.handler.envelopes) == 1 and unsent(db) == 0
+        assert "user nianbao" in result.stderr and "s3cret" not in result.stdout + result.stderr
+
+        untrusted = alert(make_db(tmp_path / "again.db"), {**environ, "SSL_CERT_FILE": "/nonexistent.pem"})
+        assert untrusted.returncode == 2 and "Traceback" not in untrusted.stderr
+        assert "certificate" in untrusted.stderr.lower() and unsent(tmp_path / "again.db") == 4
+    finally:
+        server.stop()

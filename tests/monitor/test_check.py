@@ -50,7 +50,6 @@ def test_a_scan_split_over_worker_processes_finds_the_same_flags(world: World, m
     world.full()
     unbalance(world)
     last_year = world.db.execute("select text from reports where agency_id = ? and year = 2022", [HY]).fetchone()[0]
-    world.db["cells"].delete_where("report_id in (select id from reports where agency_id = ? and year = 2023)", [HY])
     world.db["reports"].delete_where("agency_id = ? and year = 2023", [HY])
     world.save(make_report(HY, 2023, story=last_year.split("年，", 1)[1].split("\n", 1)[0]), HY)
     key = lambda flags: [(f["agency_id"], f["year"], f["kind"], f["rule"], f["message"]) for f in flags]  # noqa: E731
@@ -90,7 +89,6 @@ def test_year_limits_checking_and_resolving(world: World) -> None:
 
 def test_as_of_moves_the_deadline(world: World) -> None:
     world.full()
-    world.db["cells"].delete_where("report_id in (select id from reports where agency_id = ? and year = 2023)", [GOV])
     world.db["reports"].delete_where("agency_id = ? and year = 2023", [GOV])
     assert world.check(as_of=date(2024, 3, 31)) == []
     assert [(f["agency_id"], f["kind"]) for f in world.check(as_of=date(2024, 4, 1))] == [(GOV, "missing")]

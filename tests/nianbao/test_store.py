@@ -1,0 +1,73 @@
+"""``reports.tables`` is where a report's values are stored; ``cells`` follows it by
+triggers, whoever writes, and a database from before the column gets it from its cells."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from nianbao import store
+from tests.monitor.conftest import make_report
+
+AGENCY = "410223-wjw"
+
+
+def cells(db: object, report_id: int) -> dict[tuple[str, str, str], float | None]:
+    return {(t, r, c): v for t, r, c, v in db.execute(  # type: ignore[attr-defined]
+        "select tbl, row_key, col_key, value from cells where report_id = ?", [report_id])}
+
+
+def save(db: object, year: int = 2023) -> int:
+    report = make_report(AGENCY, year)
+    report_id, _ = store.save_report(db, agency_id=AGENCY, report=report, url=report.source,  # type: ignore[arg-type]
+                                     file_url=report.source, digest=store.sha256(report.text.encode()),
+                                     file_path=None, published_at=None, published_at_source=None)
+    return report_id
+
+
+def test_cells_are_every_value_of_the_stored_tables(tmp_path: Path) -> None:
+    db = store.connect(tmp_path / "r.db")
+    report_id = save(db)
+    tables = json.loads(db["reports"].get(report_id)["tables"])
+    expected = {(t, r, c): v for t, rows in tables.items() for r, cols in rows.items() for c, v in cols.items()}
+    assert cells(db, report_id) == expected
+    assert len(expected) == 10 + 25 * 7 + 3 * 5       # tables 二, 三 and 四 of the 2021 template
+    assert tables["active"]["licensing"] == {"value": 637}          # a bare number gets the column key "value"
+    assert tables["applications"]["new"]["natural_person"] == 3
+
+
+def test_cells_follow_every_write_to_the_tables(tmp_path: Path) -> None:
+    db = store.connect(tmp_path / "r.db")
+    report_id, other = save(db), save(db, 2022)
+    with db.conn:
+        db.execute("update reports set tables = json_set(tables, '$.applications.new.total', null) where id = ?",
+                   [report_id])
+    assert cells(db, report_id)[("applications", "new", "total")] is None
+    with db.conn:
+        db.execute("update reports set tables = 'garbage' where id = ?", [report_id])
+    assert cells(db, report_id) == {}
+    with db.conn:
+        db.execute("delete from reports where id = ?", [other])
+    assert cells(db, other) == {}
+
+
+def test_a_database_from_before_the_tables_column_gets_it_from_its_cells(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = store.connect(path)
+    report_id = save(db)
+    before = cells(db, report_id)
+    db.close()
+    conn = sqlite3.connect(path)
+    for name in store.CELLS_TRIGGERS:
+        conn.execute(f"drop trigger {name}")
+    conn.execute("alter table reports drop column tables")
+    conn.execute("create index idx_cells_tbl_report_id_row_key_col_key_value on cells (tbl, report_id, row_key, "
+                 "col_key, value)")
+    conn.commit()
+    conn.close()
+    db = store.connect(path)
+    tables = json.loads(db["reports"].get(report_id)["tables"])
+    assert {(t, r, c): v for t, rows in tables.items() for r, cols in rows.items() for c, v in cols.items()} == before
+    assert cells(db, report_id) == before
+    assert "idx_cells_tbl_report_id_row_key_col_key_value" not in {i.name for i in db["cells"].indexes}
