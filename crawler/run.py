@@ -17,6 +17,10 @@ from nianbao import store
 
 # Libraries whose INFO chatter would drown the progress lines; their warnings still show.
 QUIET_LOGGERS = ("scrapy", "scrapy-playwright", "scrapy_playwright", "py.warnings", "asyncio", "twisted")
+# CrawlerProcess resets "scrapy" to DEBUG and logs its banner (versions, "Using
+# CrawlerProcess") while it is being created, before ``_quiet`` can act: these loggers
+# are switched off for just that moment.
+BANNER_LOGGERS = ("scrapy.utils.log", "scrapy.crawler")
 
 
 def _quiet(level: str) -> None:
@@ -32,8 +36,12 @@ def crawl(settings: dict, *, db_path: str, registry: str, files_dir: str, years:
     scrapy_settings: dict[str, Any] = {**from_config(settings["crawl"]), "NIANBAO_DB": db_path,
                                        "NIANBAO_FILES": files_dir, "LOG_INSTALL_ROOT_HANDLER": False}
     started = time.monotonic()
-    _quiet(scrapy_settings["LOG_LEVEL"])
+    banner = [logging.getLogger(name) for name in BANNER_LOGGERS]
+    for logger in banner:
+        logger.disabled = True
     process = CrawlerProcess(scrapy_settings)
+    for logger in banner:
+        logger.disabled = False
     _quiet(scrapy_settings["LOG_LEVEL"])
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler, rows=rows, years=years)

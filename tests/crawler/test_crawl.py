@@ -121,6 +121,7 @@ def test_progress_and_summary_on_stderr(crawled: Crawled) -> None:
     err = crawled.runs[0].stderr
     assert "[6/6]" in err and "Traceback" not in err
     assert "reports_found 19" in err
+    assert "Scrapy 2" not in err and "Using CrawlerProcess" not in err     # no library banner
 
 
 def test_bad_registry_is_one_line(crawled: Crawled) -> None:
