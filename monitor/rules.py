@@ -32,17 +32,39 @@ IN_FORCE_ITEMS = tuple(item.key for item in active_items("2021") if "in_force" i
 IN_FORCE_LABELS = {item.key: item.label for item in active_items("2021")}
 
 # Numbers a report states in its text about applications, and which table 三 totals may
-# legitimately match them (一 alone, or 一 + 二).
+# legitimately match them (一 alone, or 一 + 二). A count is in digits or in Chinese
+# numerals (五件, 十二件).
+_COUNT = r"(\d+|[零〇一二两三四五六七八九十百千]+)"
 NARRATIVE_PATTERNS: tuple[str, ...] = (
-    r"共?受理(?:政府信息)?依申请公开(?:政府信息)?(?:申请)?(\d+)件",
-    r"(?:共|累计)?收到(?:政府信息公开|依申请公开)?申请(?:共|累计)?(\d+)件",
-    r"新收(?:政府信息公开|依申请公开)?申请(\d+)件",
+    r"共?受理(?:政府信息)?依申请公开(?:政府信息)?(?:申请)?" + _COUNT + "件",
+    r"(?:共|累计)?收到(?:政府信息公开|依申请公开)?申请(?:共|累计)?" + _COUNT + "件",
+    r"新收(?:政府信息公开|依申请公开)?申请" + _COUNT + "件",
+    # who applied, in a few words between: 收到公民、法人和其他组织提出的政府信息公开申请5件
+    r"(?:收到|受理|办理)[^。，；：\d]{0,20}?(?:政府信息公开|依申请公开)(?:申请|事项)?(?:共|累计)?" + _COUNT + "件",
     r"(?:未|没有)收到(?:任何)?(?:政府信息公开|依申请公开)?申请()",
 )
 _NARRATIVE = re.compile("|".join(f"(?:{p})" for p in NARRATIVE_PATTERNS))
 # Words every pattern above needs: a text with none of them is not searched (a substring
 # test is many times cheaper than the alternation tried at every position).
-NARRATIVE_ANCHORS = ("受理", "收到", "新收")
+NARRATIVE_ANCHORS = ("受理", "收到", "新收", "办理")
+_CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+                   "八": 8, "九": 9}
+_CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def stated_count(text: str) -> int:
+    """A count as the text writes it: ``12``, ``１２``, ``十二``, ``一百零五``; empty is 0
+    (a statement that none was received)."""
+    if not text or text.isdigit():
+        return int(text or 0)
+    total = digit = 0
+    for char in text:
+        if char in _CHINESE_DIGITS:
+            digit = _CHINESE_DIGITS[char]
+        else:
+            total += (digit or 1) * _CHINESE_UNITS[char]
+            digit = 0
+    return total + digit
 
 Table = dict[str, dict[str, Any]]
 
@@ -275,7 +297,7 @@ def _stated_numbers(text: str) -> Iterator[tuple[str, int]]:
     if "申请" not in body or not any(anchor in body for anchor in NARRATIVE_ANCHORS):
         return
     for match in _NARRATIVE.finditer(body):
-        yield match.group(0), int(next((g for g in match.groups() if g), "0"))
+        yield match.group(0), stated_count(next((g for g in match.groups() if g), ""))
 
 
 def check_narrative(report: ReportFacts, ctx: Context) -> Iterator[Finding]:

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from monitor.rules import NARRATIVE_ANCHORS, NARRATIVE_PATTERNS, RULES
+from monitor.rules import NARRATIVE_ANCHORS, NARRATIVE_PATTERNS, RULES, stated_count
 from monitor.similarity import Corpus, fingerprint
 from nianbao.views import VIEW_NAMES
 from tests.monitor.conftest import AS_OF, STORIES, World, make_report
@@ -152,6 +152,20 @@ def test_narrative(world: World) -> None:
         "正文称“共受理依申请公开7件”（7件），与三、收到和处理政府信息公开申请情况总计列不符：一、本年新收=3，二、上年结转=1")}
     replace(world, W, 2023, report=make_report(W, 2023, extra_text="全年收到申请4件，新收政府信息公开申请3件。"))
     assert world.check() == []
+    replace(world, W, 2023, report=make_report(W, 2023, extra_text="共收到公民、法人和其他组织提出的政府信息公开申请五件。"))
+    assert [f["message"].split("”")[0] for f in world.check()] == ["正文称“收到公民、法人和其他组织提出的政府信息公开申请五件"]
+    replace(world, W, 2023, report=make_report(W, 2023, extra_text="全年办理依申请公开事项六件。"))
+    assert [f["message"].split("”")[0] for f in world.check()] == ["正文称“办理依申请公开事项六件"]
+    replace(world, W, 2023, report=make_report(W, 2023, extra_text="全年办理依申请公开事项四件，未收到其他申请。"))
+    assert world.check() == []
+    replace(world, W, 2023, report=make_report(W, 2023, extra_text="受理群众咨询12次，办理政务服务申请30件。"))
+    assert world.check() == []          # not about disclosure applications
+
+
+@pytest.mark.parametrize(("text", "count"), [("3", 3), ("１２", 12), ("十二", 12), ("二十", 20), ("一百零五", 105),
+                                             ("两", 2), ("", 0)])
+def test_stated_count(text: str, count: int) -> None:
+    assert stated_count(text) == count
 
 
 def test_every_narrative_pattern_needs_an_anchor_word() -> None:
