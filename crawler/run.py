@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -34,7 +35,8 @@ def crawl(settings: dict, *, db_path: str, registry: str, files_dir: str, years:
     rows = store.read_registry(registry)
     store.save_agencies(store.connect(db_path), rows)
     scrapy_settings: dict[str, Any] = {**from_config(settings["crawl"]), "NIANBAO_DB": db_path,
-                                       "NIANBAO_FILES": files_dir, "LOG_INSTALL_ROOT_HANDLER": False}
+                                       "NIANBAO_FILES": files_dir, "LOG_INSTALL_ROOT_HANDLER": False,
+                                       "HTTPCACHE_DIR": str(Path(db_path).resolve().parent / "robots-cache")}
     started = time.monotonic()
     banner = [logging.getLogger(name) for name in BANNER_LOGGERS]
     for logger in banner:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings
+
 from nianbao import config
 
 BOT_NAME = "nianbao"
@@ -21,7 +23,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 # Scrapy extensions a nianbao crawl has no use for: the telnet console and the remote-control
-# server (a code-running listener whose aiohttp import alone costs half a second per crawl).
+# server (a code-running listener whose aiohttp import alone costs a tenth of a second or
+# more per crawl). They are left out of EXTENSIONS_BASE, not set to None in EXTENSIONS:
+# Scrapy imports every class EXTENSIONS names in order to normalise its keys.
 UNUSED_EXTENSIONS = ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl")
 
 # Local scheduling; swap these three for scrapy-redis's to share one queue between machines.
@@ -62,6 +66,10 @@ def from_config(crawl: dict[str, Any]) -> dict[str, Any]:
         "NIANBAO_RETRY_BACKOFF": float(crawl.get("retry_backoff", 1.0)),
         "NIANBAO_RETRY_BACKOFF_MAX": float(crawl.get("retry_backoff_max", 60.0)),
         "HTTPERROR_ALLOWED_CODES": [304],
+        "HTTPCACHE_ENABLED": float(crawl["robots_cache_hours"]) > 0,
+        "HTTPCACHE_POLICY": "crawler.robots.RobotsTxtOnlyPolicy",
+        "HTTPCACHE_EXPIRATION_SECS": int(float(crawl["robots_cache_hours"]) * 3600),
+        "HTTPCACHE_DIR": "robots-cache",   # under .scrapy/ for `scrapy crawl`; beside the database for nianbao
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
@@ -71,7 +79,8 @@ def from_config(crawl: dict[str, Any]) -> dict[str, Any]:
         # handled in parallel, while Scrapy starts this many tasks for every response.
         "CONCURRENT_ITEMS": 1,
         "COOKIES_ENABLED": True,
-        "EXTENSIONS": {name: None for name in UNUSED_EXTENSIONS},
+        "EXTENSIONS_BASE": {name: order for name, order in default_settings.EXTENSIONS_BASE.items()
+                            if name not in UNUSED_EXTENSIONS},
         "LOG_LEVEL": crawl.get("log_level", "WARNING"),
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "DOWNLOAD_HANDLERS": {

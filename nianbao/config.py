@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
         # A stored report page or attachment checked less than this many days ago is not
         # asked for again (list pages always are); 0 revalidates every document on every crawl.
         "recheck_days": 7,
+        # How long a host's robots.txt is reused between crawls (RFC 9309: at most a day);
+        # 0 asks for it again on every crawl.
+        "robots_cache_hours": 24,
         "chromium": "/usr/bin/chromium",
     },
     "deadlines": {

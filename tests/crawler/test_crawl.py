@@ -63,6 +63,13 @@ def test_robots_txt_is_obeyed(crawled: Crawled) -> None:
     assert not [p for p in paths if p.startswith("/private/")]
 
 
+def test_robots_txt_is_reused_for_a_day_and_still_obeyed(crawled: Crawled) -> None:
+    for run in (1, 2):
+        paths = [p for _, p, _ in _requests(crawled, "xiangcheng", run)]
+        assert "/robots.txt" not in paths and not [p for p in paths if p.startswith("/private/")]
+    assert (crawled.folder / "robots-cache").is_dir()
+
+
 def test_a_page_failing_once_is_retried(crawled: Crawled) -> None:
     hits = [s for _, p, s in _requests(crawled, "hanyin", 0) if p == "/xxgk/ndbg/index_1.htm"]
     assert hits == [500, 200]
