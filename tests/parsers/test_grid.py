@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from parsers import template as T
-from parsers.grid import fill_tables, read_line, read_number
+from parsers.grid import fill_tables
+from parsers.lines import read_line, read_number
 from parsers.report import Report
 from tests.parsers.conftest import application_rows, applications, report_rows, review, review_rows, zero_applications
 
