@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.memory import run_measured  # noqa: E402
-from nianbao.demo.portal import PortalServer, generated_world  # noqa: E402
+from nianbao.demo.counties import generated_world  # noqa: E402
+from nianbao.demo.server import PortalServer  # noqa: E402
 
 # Loopback: no politeness delay needed; the per-host concurrency limit stays at its default of 2.
 FAST = "[crawl]\ndownload_delay = 0\nautothrottle_start_delay = 0.01\nautothrottle_target_concurrency = 2\nautothrottle_max_delay = 0.5\nretry_backoff = 0.1\n"

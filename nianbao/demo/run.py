@@ -80,7 +80,8 @@ def summary(db: sqlite_utils.Database, url: str | None) -> str:
 def run_demo(settings: dict, *, db_path: str, host: str, port: int, serve: bool = True) -> None:
     from monitor.check import check
     from nianbao import serve as serving
-    from nianbao.demo.portal import PortalServer, demo_world
+    from nianbao.demo.counties import demo_world
+    from nianbao.demo.server import PortalServer
     from nianbao.store import connect
 
     db, owned = demo_paths(settings, db_path)

@@ -14,7 +14,9 @@ from typing import Iterator
 
 import pytest
 
-from nianbao.demo.portal import PortalServer, World, demo_world
+from nianbao.demo.counties import demo_world
+from nianbao.demo.server import PortalServer
+from nianbao.demo.world import World
 from nianbao.store import connect
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from monitor.check import check
 from nianbao.config import load
-from nianbao.demo.portal import PortalServer, generated_world
+from nianbao.demo.counties import generated_world
+from nianbao.demo.server import PortalServer
 from nianbao.store import connect
 from tests.crawler.conftest import FAST, NIANBAO, REPO, REVALIDATE
 

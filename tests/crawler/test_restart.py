@@ -8,7 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from nianbao.demo.portal import PortalServer, generated_world
+from nianbao.demo.counties import generated_world
+from nianbao.demo.server import PortalServer
 from nianbao.store import connect
 from tests.crawler.conftest import FAST, NIANBAO, REPO
 

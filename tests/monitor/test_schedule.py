@@ -16,7 +16,8 @@ import pytest
 from monitor.schedule import build_trigger
 from nianbao import store
 from nianbao.config import ConfigError
-from nianbao.demo.portal import PortalServer, generated_world
+from nianbao.demo.counties import generated_world
+from nianbao.demo.server import PortalServer
 from tests.monitor.test_alerts import NIANBAO, Smtp
 
 STEPS = ["crawl", "monitor", "alert"]

@@ -1,0 +1,34 @@
+"""One fixture site as the server sees it: its pages by path, and which of them are
+unlisted or taken down. Shared by the families that print the pages, the builder that
+fills them and the server that answers with them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+
+@dataclass
+class Page:
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    document: bool = False  # a report page or attachment: what an incremental crawl must not fetch twice
+    fail_once: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+    modified: datetime = field(default_factory=lambda: datetime(2025, 1, 1, tzinfo=timezone.utc))
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:16] + '"'
+
+
+@dataclass
+class Site:
+    name: str
+    family: str
+    county: str
+    pages: dict[str, Page] = field(default_factory=dict)
+    refuse: bool = False  # nothing listens there: a portal that is down
+    unlisted: set[str] = field(default_factory=set)  # article paths the lists leave out
+    taken_down: set[str] = field(default_factory=set)  # paths that answer 404
