@@ -15,7 +15,6 @@ from crawler.settings import from_config
 from crawler.spiders.reports import ReportsSpider
 from nianbao import store
 
-
 # Libraries whose INFO chatter would drown the progress lines; their warnings still show.
 QUIET_LOGGERS = ("scrapy", "scrapy-playwright", "scrapy_playwright", "py.warnings", "asyncio", "twisted")
 # CrawlerProcess resets "scrapy" to DEBUG and logs its banner (versions, "Using

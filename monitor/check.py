@@ -22,7 +22,6 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import repeat
 from typing import Any, Iterator
 
 import orjson

@@ -22,7 +22,6 @@ import sqlite_utils
 
 from nianbao.errors import UserError
 from nianbao.views import BARE_VALUE, create_views
-
 from parsers.report import Report
 
 REGISTRY_COLUMNS = ("agency_id", "agency_name", "region_code", "region_name", "agency_type", "start_url")

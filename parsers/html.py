@@ -11,6 +11,7 @@ report, unless its article shows the tables as images, which is said so.
 from __future__ import annotations
 
 import re
+
 import lxml.html
 from lxml import etree
 

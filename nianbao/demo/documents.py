@@ -30,8 +30,8 @@ from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.table import _Cell
 from docx.shared import Cm, Pt
+from docx.table import _Cell
 
 from parsers import template as T
 from parsers.doc import soffice_convert

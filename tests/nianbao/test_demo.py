@@ -21,10 +21,6 @@ from nianbao.serve import DATABASE
 from tests.nianbao import browse
 from tests.nianbao.conftest import NIANBAO, REPO, free_port
 
-pytest.importorskip("nianbao.demo.server", reason="the demo portal (nianbao/demo/server.py) is not written yet")
-pytest.importorskip("crawler.run", reason="the crawler (crawler/run.py) is not written yet")
-pytest.importorskip("monitor.check", reason="the monitor (monitor/check.py) is not written yet")
-
 DEMO_TIMEOUT = 600  # a fresh machine converts the demo's DOC and PDF files with LibreOffice once
 
 

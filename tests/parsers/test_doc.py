@@ -12,7 +12,6 @@ import pytest
 from nianbao.demo import documents as D
 from parsers import doc as X
 from parsers import parse_bytes, sniff
-from parsers import template as T
 from tests.parsers.generated import assert_same_report, cases, sample
 
 AGENCY = "许昌市卫生健康委员会"

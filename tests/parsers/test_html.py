@@ -11,7 +11,6 @@ import pytest
 from nianbao.demo import documents as D
 from parsers import html as H
 from parsers import parse_bytes
-from parsers import template as T
 from tests.parsers import generated
 from tests.parsers.generated import assert_same_report, cases
 
