@@ -7,6 +7,7 @@ work; nothing here knows how a page is crawled or a rule is checked.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -70,6 +71,9 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     )
     if args.json:
         _print_json(summary)
+    # The process ends now: spare it the final garbage collection of the heap Scrapy,
+    # Twisted and lxml leave behind (a tenth of a second, a tenth of an unchanged re-crawl).
+    gc.freeze()
     return 0
 
 
