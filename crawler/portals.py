@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from crawler.discovery import Link
 from crawler.matching import Agency
 from nianbao.store import now
 
@@ -28,6 +29,12 @@ class Portal:
     linked: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)
     listing_complete: bool = True
+    # Behind an anti-bot shield (``crawler.shields``): the cookie the browser got past it
+    # with, the documents that wait for it, and whether a page was sent to get it.
+    shielded: bool = False
+    cookies: dict[str, str] = field(default_factory=dict)
+    waiting: list[tuple[Link, int, dict | None]] = field(default_factory=list)  # (link, depth, page)
+    cookie_asked: bool = False
     started_at: str = field(default_factory=now)
 
     @property

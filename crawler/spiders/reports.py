@@ -20,7 +20,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_playwright.page import PageMethod
 
-from crawler import pages
+from crawler import pages, shields
 from crawler.discovery import Link, discover, needs_render
 from crawler.discovery.core import title_years
 from crawler.discovery.families import FAMILIES
@@ -80,32 +80,37 @@ class ReportsSpider(scrapy.Spider):
                 yield request
 
     def follow(self, portal: Portal, link: Link, depth: int, page: dict | None = None,
-               render: bool = False) -> Iterator[Request | dict]:
+               render: bool = False, again: bool = False) -> Iterator[Request | dict]:
         """One request per link per crawl, none for a known document whose recheck is not
-        due; known documents that are due are asked for conditionally."""
+        due; known documents that are due are asked for conditionally. ``render`` asks
+        again through the browser, ``again`` with a shield's cookie."""
         portal.linked.add(link.url)
         key = (link.method, link.url, link.body)
-        if key in self.seen and not render:
+        if key in self.seen and not (render or again):
             return
         self.seen.add(key)
         known = self.known.get(link.url)
-        if not render and self.revisit.fresh(link.kind, known):
+        if not (render or again) and self.revisit.fresh(link.kind, known):
             yield from self._unchanged(portal, link.url)
             return
         meta: dict[str, Any] = {"portal": portal.start_url, "kind": link.kind, "depth": depth, "page": page or {},
-                                "link_text": link.text}
+                                "link_text": link.text, "again": again}
         headers: dict[str, str] = {}
         if known and link.kind in ("report", "attachment") and not render:
             headers = {k: v for k, v in (("If-None-Match", known.get("etag")),
                                          ("If-Modified-Since", known.get("last_modified"))) if v}
         if (render or portal.render) and link.kind != "attachment":
-            meta.update(playwright=True, playwright_page_methods=[PageMethod("wait_for_load_state", "networkidle")])
+            methods = [PageMethod("wait_for_load_state", "networkidle")]
+            if portal.shielded:  # the shield's answer comes back with the page it let through
+                methods.append(PageMethod("evaluate", shields.READ_COOKIES))
+                meta["handle_httpstatus_list"] = list(shields.CHALLENGE_STATUSES)
+            meta.update(playwright=True, playwright_page_methods=methods)
         if link.method == "POST":
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         callback = self.parse_document if link.kind == "attachment" else self.parse_page
         portal.pending += 1
         yield Request(link.url, method=link.method, body=link.body or None, headers=headers, meta=meta,
-                      callback=callback, errback=self.failed, dont_filter=True)
+                      cookies=portal.cookies or None, callback=callback, errback=self.failed, dont_filter=True)
 
     # --- pages ------------------------------------------------------------------------------
 
@@ -124,6 +129,11 @@ class ReportsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):  # a report link that answered with a document
             yield from self._document(portal, response)
             return
+        if meta.get("playwright") and portal.shielded:
+            if shields.is_challenge(response):
+                self._failure(portal, response.request, "anti-bot shield not passed by the browser")
+                return
+            yield from self._past_shield(portal, meta)
         if not meta.get("playwright") and needs_render(response):
             portal.render = True  # the rest of this portal goes through the browser straight away
             yield from self.follow(portal, Link(response.url, meta["kind"], meta["link_text"]), meta["depth"],
@@ -207,24 +217,58 @@ class ReportsSpider(scrapy.Spider):
 
     # --- failures and the end -----------------------------------------------------------------
 
-    def failed(self, failure: Any) -> None:
+    def failed(self, failure: Any) -> Iterator[Request]:
         request, kind = failure.request, failure.request.meta.get("kind")
         portal = self.portals[request.meta["portal"]]
         portal.pending -= 1
-        status = failure.value.response.status if failure.check(HttpError) else None
-        if failure.check(IgnoreRequest) and status is None:
+        response = failure.value.response if failure.check(HttpError) else None
+        if failure.check(IgnoreRequest) and response is None:
             self.logger.debug("ignored %s: %s", request.url, failure.value)  # robots.txt said no
+        elif response is not None and shields.is_challenge(response) and not request.meta.get("again"):
+            yield from self._shielded(portal, request)
         else:
-            if status in GONE_STATUSES and kind in ("report", "attachment"):
+            if response is not None and response.status in GONE_STATUSES and kind in ("report", "attachment"):
                 portal.gone.add(request.url)
                 store.save_document(self.db, {"url": request.url, "status": "gone"})  # asked for again next crawl
             elif kind in LISTING_KINDS:
                 portal.listing_complete = False
-            if kind in REPORTED_FAILURES:
-                portal.errors += 1
-                error = f"HTTP {status}" if status else f"{failure.type.__name__}: {failure.getErrorMessage()}"
-                store.record_crawl_error(self.db, request.url, portal.only_agency, error)
+            error = (f"HTTP {response.status}" if response is not None
+                     else f"{failure.type.__name__}: {failure.getErrorMessage()}")
+            self._failure(portal, request, error)
         self._maybe_done(portal)
+
+    def _failure(self, portal: Portal, request: Request, error: str) -> None:
+        if request.meta.get("kind") in REPORTED_FAILURES:
+            portal.errors += 1
+            store.record_crawl_error(self.db, request.url, portal.only_agency, error)
+
+    def _shielded(self, portal: Portal, request: Request) -> Iterator[Request]:
+        """A plain request stopped by a shield: a page is asked for again through the
+        browser; a document again with the cookie the browser got past the shield with,
+        or, until there is one, it waits for it (the start page is rendered to get it)."""
+        meta = request.meta
+        portal.shielded = portal.render = True
+        link = Link(request.url, meta["kind"], meta.get("link_text", ""), request.method,
+                    request.body.decode("latin-1") if request.body else "")
+        if meta["kind"] != "attachment":
+            yield from self.follow(portal, link, meta["depth"], meta.get("page") or None, render=True)
+            return
+        if portal.cookies:   # got while this request was on its way
+            yield from self.follow(portal, link, meta["depth"], meta.get("page") or None, again=True)
+            return
+        portal.waiting.append((link, meta["depth"], meta.get("page") or None))
+        if not portal.cookie_asked:
+            portal.cookie_asked = True
+            yield from self.follow(portal, Link(portal.start_url, "start"), 0, render=True)
+
+    def _past_shield(self, portal: Portal, meta: dict) -> Iterator[Request | dict]:
+        """The browser passed the shield: keep its cookie, send the documents that waited."""
+        cookie = next((m.result for m in meta.get("playwright_page_methods", ())
+                       if m.method == "evaluate" and m.args == (shields.READ_COOKIES,)), None)
+        portal.cookies.update(shields.cookies_from(cookie if isinstance(cookie, str) else None))
+        waiting, portal.waiting, portal.cookie_asked = portal.waiting, [], False
+        for link, depth, page in waiting:
+            yield from self.follow(portal, link, depth, page, again=True)
 
     def _maybe_done(self, portal: Portal) -> None:
         if portal.pending == 0 and not portal.done:

@@ -11,7 +11,9 @@ API
     ``.max_concurrent`` {site: the most requests served at once}; ``.document_downloads(skip=())``:
     how many document bodies (report pages and attachments, and the JSON a JavaScript
     portal draws its report from) were sent with status 200, leaving out the sites in ``skip``.
-    Documents carry ETag and Last-Modified and answer conditional requests with 304.
+    Documents carry ETag and Last-Modified and answer conditional requests with 304. A
+    site with a ``shield`` answers 521 and a cookie-setting script to a request without
+    the cookie (``nianbao.demo.site.SHIELD_CHALLENGE``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from nianbao.demo.site import Page, Site
+from nianbao.demo.site import SHIELD_CHALLENGE, SHIELD_COOKIE, SHIELD_TOKEN, Page, Site
 from nianbao.demo.world import World
 
 
@@ -72,6 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _respond(self, page: Page | None, method: str) -> tuple[int, bytes, dict[str, str]]:
+        if self._shielded(page):
+            return 521, SHIELD_CHALLENGE, {"Content-Type": "text/html; charset=utf-8"}
         if page is None or self.path in self.server.site.taken_down:
             return 404, b"<html><body>404 Not Found</body></html>", {"Content-Type": "text/html"}
         if page.fail_once and self.server.owner.first_time(self.server.site.name, self.path):
@@ -84,12 +88,23 @@ class _Handler(BaseHTTPRequestHandler):
         return 200, page.body, headers
 
 
+    def _shielded(self, page: Page | None) -> bool:
+        """Whether the site's shield stops this request (see ``Site.shield``)."""
+        site = self.server.site
+        if not site.shield or f"{SHIELD_COOKIE}={SHIELD_TOKEN}" in (self.headers.get("Cookie") or ""):
+            return False
+        if site.shield == "files" and page is not None and not page.content_type.startswith("text/"):
+            self.server.shield_awake = True
+        return site.shield == "always" or self.server.shield_awake
+
+
 class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], site: Site, owner: "PortalServer") -> None:
         self.site, self.owner = site, owner
+        self.shield_awake = False
         super().__init__(address, _Handler)
 
 

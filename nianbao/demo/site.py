@@ -32,3 +32,18 @@ class Site:
     refuse: bool = False  # nothing listens there: a portal that is down
     unlisted: set[str] = field(default_factory=set)  # article paths the lists leave out
     taken_down: set[str] = field(default_factory=set)  # paths that answer 404
+    # An anti-bot shield: without its cookie a request gets 521 and a script that sets the
+    # cookie and loads the page again (a browser passes, a plain client does not; the
+    # cookie then works for plain requests too). "always", or "files": awake from the first
+    # request for a file (not a page) on, as shields that wake on a burst of downloads.
+    shield: str = ""
+
+
+SHIELD_COOKIE = "__jsl_clearance_s"
+SHIELD_TOKEN = "1732345678.9|0|nianbao-fixture"
+SHIELD_CHALLENGE = (
+    "<html><head><meta charset=\"utf-8\"></head><body><script>"
+    f"document.cookie='{SHIELD_COOKIE}={SHIELD_TOKEN};max-age=3600;path=/';"
+    "location.href=location.pathname+location.search+location.hash"
+    "</script></body></html>"
+).encode()
