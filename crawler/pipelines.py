@@ -20,6 +20,13 @@ class StorePipeline:
     def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
         spider = spider or self.spider
         portal = spider.portals[item["portal"]]
+        try:
+            return self._process(spider, portal, item)
+        finally:
+            portal.pending -= 1
+            spider.maybe_done(portal)
+
+    def _process(self, spider: Any, portal: Any, item: dict[str, Any]) -> dict[str, Any]:
         known = spider.known.get(item["url"]) or {}
         if item["type"] == "unchanged":
             self._seen_again(spider, portal, item["url"], known)

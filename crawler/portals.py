@@ -21,7 +21,7 @@ class Portal:
     pages: int = 0
     documents: int = 0
     errors: int = 0
-    pending: int = 0
+    pending: int = 0  # requests not yet answered and items not yet stored
     done: bool = False
     reports: set[tuple[str, int]] = field(default_factory=set)
     # What this crawl saw the portal offer, for ``crawler.removals``: every URL it linked to

@@ -119,7 +119,7 @@ class ReportsSpider(scrapy.Spider):
         portal.pending -= 1
         portal.linked.add(response.url)
         yield from self._page(portal, response)
-        self._maybe_done(portal)
+        self.maybe_done(portal)
 
     def _page(self, portal: Portal, response: Response) -> Iterator[Any]:
         meta = response.meta
@@ -180,6 +180,7 @@ class ReportsSpider(scrapy.Spider):
             for attachment in known["attachments"].split(","):
                 yield from self.follow(portal, Link(attachment, "attachment"), 0, page)
         elif checked:
+            portal.pending += 1   # until the pipeline has it
             yield {"type": "unchanged", "portal": portal.start_url, "url": url}
         else:
             self.stands(portal, known)
@@ -200,7 +201,7 @@ class ReportsSpider(scrapy.Spider):
             yield from self._unchanged(portal, response.url, checked=True)
         else:
             yield from self._document(portal, response)
-        self._maybe_done(portal)
+        self.maybe_done(portal)
 
     def _document(self, portal: Portal, response: Response) -> Iterator[Any]:
         page = dict(response.meta.get("page") or {})
@@ -210,6 +211,7 @@ class ReportsSpider(scrapy.Spider):
 
     def _item(self, portal: Portal, response: Response, page: dict) -> dict:
         portal.documents += 1
+        portal.pending += 1   # until the pipeline has stored it
         header = lambda name: (response.headers.get(name) or b"").decode("latin-1") or None  # noqa: E731
         return {"type": "document", "portal": portal.start_url, "url": response.url, "body": response.body,
                 "content_type": header("Content-Type"), "disposition": header("Content-Disposition"),
@@ -235,7 +237,7 @@ class ReportsSpider(scrapy.Spider):
             error = (f"HTTP {response.status}" if response is not None
                      else f"{failure.type.__name__}: {failure.getErrorMessage()}")
             self._failure(portal, request, error)
-        self._maybe_done(portal)
+        self.maybe_done(portal)
 
     def _failure(self, portal: Portal, request: Request, error: str) -> None:
         if request.meta.get("kind") in REPORTED_FAILURES:
@@ -270,7 +272,9 @@ class ReportsSpider(scrapy.Spider):
         for link, depth, page in waiting:
             yield from self.follow(portal, link, depth, page, again=True)
 
-    def _maybe_done(self, portal: Portal) -> None:
+    def maybe_done(self, portal: Portal) -> None:
+        """Report the portal done once nothing of it is pending: no request, and no item
+        still on its way through the pipeline (its report is counted only once stored)."""
         if portal.pending == 0 and not portal.done:
             portal.done = True
             self.progress.portal_done(portal)

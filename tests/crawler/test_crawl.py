@@ -129,6 +129,10 @@ def test_progress_and_summary_on_stderr(crawled: Crawled) -> None:
     assert "[6/6]" in err and "Traceback" not in err
     assert "reports_found 19" in err
     assert "Scrapy 2" not in err and "Using CrawlerProcess" not in err     # no library banner
+    done = {line.split(": ", 1)[0].split()[1]: int(line.split(": ", 1)[1].split()[0])
+            for line in err.splitlines() if line.startswith("[")}
+    found = connect(crawled.db).execute("select count(*) from reports").fetchone()[0]
+    assert sum(done.values()) == found      # each portal's line counts its reports once they are stored
 
 
 def test_bad_registry_is_one_line(crawled: Crawled) -> None:
