@@ -4,9 +4,9 @@ the flags, return the ones that hold.
 Reports stream through once, by agency and year, each with its tables read from one
 JSON column (``reports.tables``, not the millions of rows of ``cells``) and linked to
 the agency's report of the year before, so memory stays flat however many reports
-there are. On a large database two forked processes each stream half of the agencies
-(``_scan_all``): the rules and the fingerprints are Python, so threads would only take
-turns.
+there are. On a large database this process and a forked worker each stream half of
+the agencies (``_scan_all``): the rules and the fingerprints are Python, so threads
+would only take turns.
 Flags are keyed by (agency_id, year, kind, rule): a flag found again is kept (re-opened
 if it had been resolved), one no longer found gets ``resolved_at``; portal flags use
 year 0. ``year`` limits both the checking and the resolving to that year.
@@ -46,7 +46,9 @@ def _year_filter(year: int | None) -> tuple[str, list[Any]]:
     return ("where year = ?", [year]) if year is not None else ("", [])
 
 
-Part = tuple[str | None, str | None]   # agency ids from (inclusive; None: from the first, and none) to (exclusive)
+# (low, high): the agency ids from low (inclusive) to high (exclusive); None leaves that end
+# open, and an open low end also takes the reports that have no agency id.
+Part = tuple[str | None, str | None]
 
 
 def _part_filter(year: int | None, part: Part) -> tuple[str, list[Any]]:
