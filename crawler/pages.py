@@ -1,5 +1,6 @@
 """What a fetched page says about itself: its title and its publication date, with the
-place the date came from (``meta``, ``page``, ``url``) in DOMAIN.md's order of trust."""
+place the date came from (``meta``, ``page``, ``url``, ``written``: a 成文日期 or
+生效日期) in DOMAIN.md's order of trust."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import unquote
 
 from scrapy.http import TextResponse
 
-from parsers.meta import PUBLISHED_META, find_published
+from parsers.meta import PUBLISHED_META, find_published, find_written
 
 # Dates that portals put into article addresses.
 URL_DATES = (
@@ -54,7 +55,10 @@ def published(response: TextResponse) -> tuple[str | None, str | None]:
     if day:
         return day, "page"
     day = url_date(response.url)
-    return (day, "url") if day else (None, None)
+    if day:
+        return day, "url"
+    day = find_written(text)
+    return (day, "written") if day else (None, None)
 
 
 def normalise_source(source: str | None) -> str | None:

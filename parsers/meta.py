@@ -45,6 +45,10 @@ _DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s
 PUBLISHED_LABELS = ("发布日期", "发布时间", "公开日期", "发布于", "发文日期")
 _LABELLED_DATE = re.compile(rf"({'|'.join(PUBLISHED_LABELS)})\s*[:：]?\s*{_DATE.pattern}")
 PUBLISHED_META = ("PubDate", "pubdate", "publishdate", "firstpublishedtime", "发布日期", "发布时间", "公开日期")
+# When the document was written or took effect: the last resort for a publication date
+# (DOMAIN.md: after the date in the URL), never the 落款 date a report is signed with.
+WRITTEN_LABELS = ("成文日期", "生效日期")
+_WRITTEN_DATE = re.compile(rf"({'|'.join(WRITTEN_LABELS)})\s*[:：]?\s*{_DATE.pattern}")
 
 
 def find_year(text: str) -> int | None:
@@ -132,6 +136,12 @@ def find_published(text: str, meta: dict[str, str] | None = None) -> tuple[str |
         if day:
             return day, f"text:{match.group(1)}"
     return None, None
+
+
+def find_written(text: str) -> str | None:
+    """The 成文日期 or 生效日期 a page prints, if any."""
+    match = _WRITTEN_DATE.search(text)
+    return parse_date(match.group(0)) if match else None
 
 
 def describe(report: Report, *, title: str | None = None, meta: dict[str, str] | None = None) -> None:

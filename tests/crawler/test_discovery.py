@@ -69,6 +69,11 @@ def test_published_date_in_order_of_trust() -> None:
     assert published(page("http://g.test/art/2024/1/22/art_1_2.html", "<p>发布时间：2024-01-21</p>")) == ("2024-01-21", "page")
     assert published(page("http://g.test/art/2024/1/22/art_1_2.html", "<p>正文</p>")) == ("2024-01-22", "url")
     assert url_date("http://g.test/xxgk/202401/t20240120_865727.htm") == "2024-01-20"
+    written = "<p>成文日期：2024-01-18</p><p>（落款）2024年1月15日</p>"
+    assert published(page("http://g.test/art/2024/1/22/art_1_2.html", written)) == ("2024-01-22", "url")
+    assert published(page("http://g.test/info/1179/11129.htm", written)) == ("2024-01-18", "written")
+    assert published(page("http://g.test/info/1179/11129.htm", "<p>（落款）2024年1月15日</p>")) == (None, None)
+    assert published(page("http://g.test/info/1179/11129.htm", "<p>发布日期：202311日</p>")) == (None, None)
 
 
 def test_attachment_names_in_utf8_and_gbk() -> None:
