@@ -279,6 +279,20 @@ def check_early(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
         yield _finding(report, published=published.isoformat())
 
 
+# "本报告中所列数据的统计期限自2023年1月1日起至2023年12月31日止": the year the figures cover.
+_PERIOD = re.compile(r"统计(?:期限|期间|时限|时间)[^。；]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+
+
+def check_period(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
+    """The statistics period the text states must be the year the report is for (its
+    title's): a report copied forward often keeps last year's period."""
+    if not report.text or "统计" not in report.text:
+        return
+    match = _PERIOD.search(report.text)
+    if match and int(match.group(1)) != report.year:
+        yield _finding(report, year=report.year, period=int(match.group(1)), quote=match.group(0))
+
+
 def check_late(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     """After the deadline by the document's own date; else by when we first saw it, but
     only if we were already watching the portal before the deadline."""
@@ -457,6 +471,8 @@ RULES: tuple[Rule, ...] = (
     Rule("template.2019", "template", "report", check_template_2019,
          "提示：2019年度报告使用了2021年版表格（当年可参照{doc}统一格式，不作为问题）", needs_year=True),
     Rule("early", "early", "report", check_early, "报告发布日期{published}早于所述年度结束，请核对年度与发布日期", needs_year=True),
+    Rule("period", "inconsistent", "report", check_period,
+         "报告为{year}年度，正文所述统计期限却是{period}年（“{quote}”），请核对年度与数据期间", needs_year=True),
     Rule("late", "late", "report", check_late, "逾期发布：{how}", needs_year=True),
     Rule("narrative.applications", "narrative", "report", check_narrative,
          "正文称“{quote}”（{stated}件），与" + _T3 + "总计列不符：一、本年新收={new}，二、上年结转={carried}"),

@@ -35,6 +35,7 @@ def test_the_baseline_is_clean(world: World) -> None:
 
 def test_every_rule_kind_has_a_case_below() -> None:
     assert {r.kind for r in RULES} == {"incomplete", "unbalanced", "template", "early", "late", "narrative", "changed",
+                                       "inconsistent",
                                        "removed", "missing", "carryover", "copied", "unreachable", "discovery_dropped"}
 
 
@@ -160,6 +161,16 @@ def test_narrative(world: World) -> None:
     assert world.check() == []
     replace(world, W, 2023, report=make_report(W, 2023, extra_text="受理群众咨询12次，办理政务服务申请30件。"))
     assert world.check() == []          # not about disclosure applications
+
+
+def test_statistics_period_of_another_year(world: World) -> None:
+    world.full()
+    stated = "本报告中所列数据的统计期限自2022年1月1日起至2022年12月31日止。"
+    replace(world, W, 2023, report=make_report(W, 2023, extra_text=stated))
+    assert messages(world.check()) == {"period": (
+        "报告为2023年度，正文所述统计期限却是2022年（“统计期限自2022年1月1日”），请核对年度与数据期间")}
+    replace(world, W, 2023, report=make_report(W, 2023, extra_text=stated.replace("2022", "2023")))
+    assert world.check() == []
 
 
 @pytest.mark.parametrize(("text", "count"), [("3", 3), ("１２", 12), ("十二", 12), ("二十", 20), ("一百零五", 105),
