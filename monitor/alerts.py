@@ -22,6 +22,7 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
+from monitor.rules import KIND_NAMES
 from nianbao.datasette_links import FILES_ROUTE
 from nianbao.errors import UserError
 from nianbao.store import now
@@ -40,13 +41,6 @@ UNSENT_SQL = """
     where f.sent_at is null and f.resolved_at is null
     order by region_code, agency_name, f.year, f.kind, f.rule
 """
-
-KIND_LABELS = {
-    "missing": "未发布 missing",
-    "late": "逾期发布 late",
-    "unbalanced": "数据不平衡 unbalanced",
-}
-
 
 class AlertError(UserError):
     """The digest could not be sent; the message is one line and names no password."""
@@ -123,7 +117,7 @@ def _grouped(flags: Iterable[dict[str, Any]]) -> dict[str, dict[str, list[dict[s
 
 
 def _headline(flag: dict[str, Any]) -> str:
-    kind = KIND_LABELS.get(flag["kind"], flag["kind"])
+    kind = f"{KIND_NAMES[flag['kind']]} {flag['kind']}" if flag["kind"] in KIND_NAMES else flag["kind"]
     rule = f" · {flag['rule']}" if flag["rule"] and flag["rule"] != flag["kind"] else ""
     return f"{flag['year']} {kind}{rule}"
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-KIND_NAMES = {
-    "missing": "未发布", "late": "逾期发布", "unbalanced": "表格数据不平衡", "incomplete": "表格不完整",
-    "carryover": "与上年数据不衔接", "template": "未按统一格式", "early": "提前发布", "narrative": "正文与表格不符",
-    "copied": "内容雷同", "changed": "发布后被修改", "removed": "被撤下", "unreachable": "门户无法访问",
-    "discovery_dropped": "门户抓取结果骤减",
-}
+from monitor.rules import KIND_NAMES
+
 AUDIENCE_NAMES = {"agency": "机构问题", "operator": "抓取程序运维（非机构问题）"}
 
 

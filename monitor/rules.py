@@ -449,6 +449,14 @@ class Rule:
     needs_year: bool = False  # judged only for a credible report year (see ``credible_year``)
 
 
+# Each kind of flag as a clerk calls it (terminal summaries, e-mail headlines).
+KIND_NAMES = {
+    "missing": "未发布", "late": "逾期发布", "unbalanced": "表格数据不平衡", "incomplete": "表格不完整",
+    "carryover": "与上年数据不衔接", "template": "未按统一格式", "early": "提前发布", "narrative": "正文与表格不符",
+    "inconsistent": "年度与统计期限不符", "copied": "内容雷同", "changed": "发布后被修改", "removed": "被撤下",
+    "unreachable": "门户无法访问", "discovery_dropped": "门户抓取结果骤减",
+}
+
 _T3 = TABLE_LABELS["applications"]
 _T4 = TABLE_LABELS["review_litigation"]
 _T2 = TABLE_LABELS["active"]

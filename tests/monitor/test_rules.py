@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from monitor.rules import NARRATIVE_ANCHORS, NARRATIVE_PATTERNS, RULES, stated_count
+from monitor.rules import KIND_NAMES, NARRATIVE_ANCHORS, NARRATIVE_PATTERNS, RULES, stated_count
 from monitor.similarity import Corpus, fingerprint
 from nianbao.views import VIEW_NAMES
 from tests.monitor.conftest import AS_OF, STORIES, World, make_report
@@ -37,6 +37,7 @@ def test_every_rule_kind_has_a_case_below() -> None:
     assert {r.kind for r in RULES} == {"incomplete", "unbalanced", "template", "early", "late", "narrative", "changed",
                                        "inconsistent",
                                        "removed", "missing", "carryover", "copied", "unreachable", "discovery_dropped"}
+    assert set(KIND_NAMES) == {r.kind for r in RULES}     # each has the name a clerk reads
 
 
 def test_balance_per_column(world: World) -> None:
