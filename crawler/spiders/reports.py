@@ -131,6 +131,8 @@ class ReportsSpider(scrapy.Spider):
             return
         if meta.get("playwright") and portal.shielded:
             if shields.is_challenge(response):
+                if meta["kind"] in LISTING_KINDS:
+                    portal.listing_complete = False
                 self._failure(portal, response.request, "anti-bot shield not passed by the browser")
                 return
             yield from self._past_shield(portal, meta)
@@ -252,13 +254,14 @@ class ReportsSpider(scrapy.Spider):
         portal.shielded = portal.render = True
         link = Link(request.url, meta["kind"], meta.get("link_text", ""), request.method,
                     request.body.decode("latin-1") if request.body else "")
+        page = meta.get("page") or None
         if meta["kind"] != "attachment":
-            yield from self.follow(portal, link, meta["depth"], meta.get("page") or None, render=True)
+            yield from self.follow(portal, link, meta["depth"], page, render=True)
             return
         if portal.cookies:   # got while this request was on its way
-            yield from self.follow(portal, link, meta["depth"], meta.get("page") or None, again=True)
+            yield from self.follow(portal, link, meta["depth"], page, again=True)
             return
-        portal.waiting.append((link, meta["depth"], meta.get("page") or None))
+        portal.waiting.append((link, meta["depth"], page))
         if not portal.cookie_asked:
             portal.cookie_asked = True
             yield from self.follow(portal, Link(portal.start_url, "start"), 0, render=True)
