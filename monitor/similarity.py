@@ -46,8 +46,8 @@ def narrative(text: str) -> str:
 
 def fingerprint(text: str, names: Iterable[str]) -> array:
     """The sorted 32-bit hashes of the report's distinct clauses, names and numbers
-    removed (32 bits: half the memory, and two reports of a hundred clauses each still
-    share a false hash about once in a million pairs)."""
+    removed (32 bits: half the memory; two reports of a hundred clauses each share a
+    false hash with a chance of about two in a million, which barely moves a Jaccard)."""
     body = narrative(text)
     for name in names:
         if name:
