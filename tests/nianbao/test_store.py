@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from nianbao import store
+from nianbao.views import VIEW_NAMES
 from tests.monitor.conftest import make_report
 
 AGENCY = "410223-wjw"
@@ -53,6 +54,8 @@ def test_cells_follow_every_write_to_the_tables(tmp_path: Path) -> None:
 
 
 def test_a_database_from_before_the_tables_column_gets_it_from_its_cells(tmp_path: Path) -> None:
+    """The first schema: no ``reports.tables``, ``cells`` a rowid table with a separate
+    primary-key index and a covering index for the monitor."""
     path = tmp_path / "old.db"
     db = store.connect(path)
     report_id = save(db)
@@ -61,13 +64,29 @@ def test_a_database_from_before_the_tables_column_gets_it_from_its_cells(tmp_pat
     conn = sqlite3.connect(path)
     for name in store.CELLS_TRIGGERS:
         conn.execute(f"drop trigger {name}")
+    for name in VIEW_NAMES.values():
+        conn.execute(f"drop view {name}")
+    conn.execute("alter table cells rename to cells_new")
+    conn.execute('create table cells ("report_id" integer references "reports"("id"), "tbl" text, "row_key" text, '
+                 '"col_key" text, "value" float, primary key ("report_id", "tbl", "row_key", "col_key"))')
+    conn.execute("insert into cells select * from cells_new")
+    conn.execute("drop table cells_new")
     conn.execute("alter table reports drop column tables")
     conn.execute("create index idx_cells_tbl_report_id_row_key_col_key_value on cells (tbl, report_id, row_key, "
                  "col_key, value)")
     conn.commit()
     conn.close()
+
     db = store.connect(path)
     tables = json.loads(db["reports"].get(report_id)["tables"])
     assert {(t, r, c): v for t, rows in tables.items() for r, cols in rows.items() for c, v in cols.items()} == before
     assert cells(db, report_id) == before
-    assert "idx_cells_tbl_report_id_row_key_col_key_value" not in {i.name for i in db["cells"].indexes}
+    assert "without rowid" in db.execute("select sql from sqlite_master where name = 'cells'").fetchone()[0]
+    assert [i.name for i in db["cells"].indexes if i.origin != "pk"] == []   # the covering index is gone
+    wide = db.execute("select 项目, 自然人 from applications_wide where report_id = ? and row_key = 'new'",
+                      [report_id]).fetchone()
+    assert wide == ("一、本年新收政府信息公开申请数量", 3)
+    with db.conn:
+        db.execute("update reports set tables = json_set(tables, '$.applications.new.natural_person', 5) where id = ?",
+                   [report_id])
+    assert cells(db, report_id)[("applications", "new", "natural_person")] == 5
