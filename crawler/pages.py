@@ -1,16 +1,20 @@
-"""What a fetched page says about itself: its title and its publication date, with the
+"""What a fetched page says about itself: its title, its publication date, with the
 place the date came from (``meta``, ``page``, ``url``, ``written``: a 成文日期 or
-生效日期) in DOMAIN.md's order of trust."""
+生效日期) in DOMAIN.md's order of trust, and the site it was served from."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
+import tldextract
 from scrapy.http import TextResponse
 
 from parsers.meta import PUBLISHED_META, find_published, find_written
+
+# The public-suffix list bundled with tldextract: never fetched, a crawl asks only portals.
+_DOMAINS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 # Dates that portals put into article addresses.
 URL_DATES = (
@@ -30,6 +34,13 @@ def url_date(url: str) -> str | None:
             except ValueError:
                 continue
     return None
+
+
+def site(url: str) -> str:
+    """The registrable domain a URL belongs to (``xx.gov.cn`` for ``www.xx.gov.cn``), or
+    its IP address: pages cloned onto another domain are not the agency's (DOMAIN.md)."""
+    parts = _DOMAINS(url)
+    return parts.ipv4 or parts.top_domain_under_public_suffix or (urlsplit(url).hostname or "")
 
 
 def meta_tags(response: TextResponse) -> dict[str, str]:

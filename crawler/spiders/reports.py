@@ -12,6 +12,7 @@ documents never do.
 from __future__ import annotations
 
 from typing import Any, AsyncIterator, Iterator
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -118,8 +119,19 @@ class ReportsSpider(scrapy.Spider):
         portal = self.portals[response.meta["portal"]]
         portal.pending -= 1
         portal.linked.add(response.url)
-        yield from self._page(portal, response)
+        if self._on_portal(portal, response):
+            yield from self._page(portal, response)
         self.maybe_done(portal)
+
+    def _on_portal(self, portal: Portal, response: Response) -> bool:
+        """Whether a response still comes from the portal's own site: a redirect to
+        another domain (a clone, a spam site) is an error, not the agency's page."""
+        if pages.site(response.url) == pages.site(portal.start_url):
+            return True
+        if response.meta["kind"] in LISTING_KINDS:
+            portal.listing_complete = False
+        self._failure(portal, response.request, f"redirected off the portal to {urlsplit(response.url).netloc}")
+        return False
 
     def _page(self, portal: Portal, response: Response) -> Iterator[Any]:
         meta = response.meta
@@ -201,7 +213,7 @@ class ReportsSpider(scrapy.Spider):
         portal.linked.add(response.url)
         if response.status == 304:
             yield from self._unchanged(portal, response.url, checked=True)
-        else:
+        elif self._on_portal(portal, response):
             yield from self._document(portal, response)
         self.maybe_done(portal)
 
@@ -242,9 +254,11 @@ class ReportsSpider(scrapy.Spider):
         self.maybe_done(portal)
 
     def _failure(self, portal: Portal, request: Request, error: str) -> None:
+        """A crawl_errors row for the address asked for (before any redirect)."""
         if request.meta.get("kind") in REPORTED_FAILURES:
             portal.errors += 1
-            store.record_crawl_error(self.db, request.url, portal.only_agency, error)
+            asked = (request.meta.get("redirect_urls") or [request.url])[0]
+            store.record_crawl_error(self.db, asked, portal.only_agency, error)
 
     def _shielded(self, portal: Portal, request: Request) -> Iterator[Request]:
         """A plain request stopped by a shield: a page is asked for again through the

@@ -85,7 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers.update(ETag=page.etag, **{"Last-Modified": format_datetime(page.modified, usegmt=True)})
             if self.headers.get("If-None-Match") == page.etag:
                 return 304, b"", {"ETag": page.etag}
-        return 200, page.body, headers
+        return page.status, page.body, headers
 
 
     def _shielded(self, page: Page | None) -> bool:

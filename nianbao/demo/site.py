@@ -16,6 +16,7 @@ class Page:
     document: bool = False  # a report page or attachment: what an incremental crawl must not fetch twice
     fail_once: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200  # 301/302 with a Location header: a page that moved
     modified: datetime = field(default_factory=lambda: datetime(2025, 1, 1, tzinfo=timezone.utc))
 
     @property

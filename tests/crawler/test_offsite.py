@@ -1,0 +1,48 @@
+"""A crawl stays on each portal's own site: a page that redirects to another domain (a
+clone, a spam site) is a crawl error, and nothing it holds is stored."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+from pathlib import Path
+
+from crawler.pages import site
+from nianbao.demo.counties import demo_world
+from nianbao.demo.server import PortalServer
+from nianbao.demo.site import Page
+from nianbao.store import connect
+from tests.crawler.conftest import FAST, NIANBAO, REPO
+
+
+def test_site_is_the_registrable_domain_or_the_address() -> None:
+    assert site("http://www.xx.gov.cn/a") == site("https://xx.gov.cn:8080/b") == "xx.gov.cn"
+    assert site("http://xx.gov.cn.spam-clone.com/a") == "spam-clone.com"
+    assert site("http://127.0.0.11:4000/") == "127.0.0.11" != site("http://127.0.0.12:4000/")
+
+
+def test_a_redirect_to_another_site_is_an_error_not_a_report(tmp_path: Path) -> None:
+    world = demo_world()
+    (tmp_path / "n.toml").write_text(FAST, encoding="utf-8")
+    with PortalServer(world) as server:
+        moved = next(s for s in world.sites if s.name == "hanyin")
+        elsewhere = server.base_url("weishi") + "/col/col1229/index.html"   # another county's portal
+        moved.pages["/old/"] = Page(b"", status=302, headers={"Location": elsewhere})
+        rows = [{**row, "start_url": server.base_url("hanyin") + "/old/"}
+                for row in world.registry(server.base_url) if row["agency_id"].startswith("610921")]
+        with (tmp_path / "agencies.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        result = subprocess.run(
+            [NIANBAO, "crawl", "--registry", str(tmp_path / "agencies.csv"), "--db", str(tmp_path / "r.db"),
+             "--files", str(tmp_path / "files"), "--years", world.years],
+            cwd=REPO, capture_output=True, text=True, timeout=240,
+            env={**os.environ, "NIANBAO_CONFIG": str(tmp_path / "n.toml")})
+    assert result.returncode == 0, result.stderr[-3000:]
+    db = connect(tmp_path / "r.db")
+    assert db.execute("select count(*) from reports").fetchone()[0] == 0
+    assert db.execute("select url, error from crawl_errors").fetchall() == [
+        (server.base_url("hanyin") + "/old/", f"redirected off the portal to {elsewhere.split('/')[2]}")]
+    assert db.execute("select status from portal_runs").fetchone()[0] == "failed"
