@@ -7,9 +7,9 @@ that cookie.
 
 from __future__ import annotations
 
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
-from crawler.discovery.core import ANCHOR_IN_SOURCE
+from crawler.discovery.core import needs_render
 
 CHALLENGE_STATUSES = (412, 521)
 # The page method whose result is the cookie a shield set, run after the page has loaded.
@@ -17,14 +17,9 @@ READ_COOKIES = "document.cookie"
 
 
 def is_challenge(response: Response) -> bool:
-    """A shield's answer: its status, a script, no link and next to no text. (A page a
-    browser got past the shield with keeps the shield's status, but not its emptiness.)"""
-    if response.status not in CHALLENGE_STATUSES or not isinstance(response, TextResponse):
-        return False
-    if b"<script" not in response.body[:20_000].lower() or ANCHOR_IN_SOURCE.search(response.body):
-        return False
-    text = "".join(response.selector.xpath("//body//text()[not(ancestor::script)]").getall())
-    return len(text.strip()) < 200
+    """A shield's answer: its status, on a page only a script fills (``needs_render``).
+    A page a browser got past the shield with keeps the shield's status, not its emptiness."""
+    return response.status in CHALLENGE_STATUSES and needs_render(response)
 
 
 def cookies_from(document_cookie: str | None) -> dict[str, str]:

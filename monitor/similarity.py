@@ -87,9 +87,6 @@ class Corpus:
         self.hashes = array("I")
         self.counts = array("I", bytes(4 * (COUNT_SLOTS + 1)))
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
     def add(self, report_id: int, text: str | None, names: Iterable[str]) -> None:
         if text:
             prints = fingerprint(text, names)
