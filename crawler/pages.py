@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 from urllib.parse import unquote, urlsplit
 
 import tldextract
 from scrapy.http import TextResponse
 
 from parsers.meta import PUBLISHED_META, find_published, find_written
-
-# The public-suffix list bundled with tldextract: never fetched, a crawl asks only portals.
-_DOMAINS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 # Dates that portals put into article addresses.
 URL_DATES = (
@@ -36,11 +34,26 @@ def url_date(url: str) -> str | None:
     return None
 
 
+def same_site(url: str, other: str) -> bool:
+    """Whether two URLs belong to one site: pages cloned onto another domain are not the
+    agency's (DOMAIN.md). The same host answers without the public-suffix list."""
+    return urlsplit(url).hostname == urlsplit(other).hostname or site(url) == site(other)
+
+
 def site(url: str) -> str:
     """The registrable domain a URL belongs to (``xx.gov.cn`` for ``www.xx.gov.cn``), or
-    its IP address: pages cloned onto another domain are not the agency's (DOMAIN.md)."""
-    parts = _DOMAINS(url)
+    its IP address."""
+    parts = _domains()(url)
     return parts.ipv4 or parts.top_domain_under_public_suffix or (urlsplit(url).hostname or "")
+
+
+@cache
+def _domains() -> tldextract.TLDExtract:
+    """tldextract with its bundled public-suffix list, never fetched (a crawl asks only
+    portals). Built on first use: its suffix table takes some 40 ms to build, which a
+    crawl whose responses all come from the hosts asked (an unchanged re-crawl, as a
+    rule) never pays."""
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 def meta_tags(response: TextResponse) -> dict[str, str]:

@@ -10,6 +10,7 @@ alone (SCHEDULER = "scrapy_redis.scheduler.Scheduler", DUPEFILTER_CLASS =
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from scrapy.settings import default_settings
@@ -27,6 +28,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # more per crawl). They are left out of EXTENSIONS_BASE, not set to None in EXTENSIONS:
 # Scrapy imports every class EXTENSIONS names in order to normalise its keys.
 UNUSED_EXTENSIONS = ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl")
+
+# Scrapy's cookie middleware checks cookie domains against the public-suffix list with a
+# tldextract that would fetch the list from publicsuffix.org and GitHub on first use. A
+# crawl asks only portals: an empty source list keeps it to the copy bundled with tldextract.
+# Set here, before Scrapy imports that middleware; a value set in the environment wins.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 # Local scheduling; swap these three for scrapy-redis's to share one queue between machines.
 SCHEDULING: dict[str, Any] = {

@@ -8,7 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from crawler.pages import site
+from crawler.pages import same_site, site
 from nianbao.demo.counties import demo_world
 from nianbao.demo.server import PortalServer
 from nianbao.demo.site import Page
@@ -20,6 +20,13 @@ def test_site_is_the_registrable_domain_or_the_address() -> None:
     assert site("http://www.xx.gov.cn/a") == site("https://xx.gov.cn:8080/b") == "xx.gov.cn"
     assert site("http://xx.gov.cn.spam-clone.com/a") == "spam-clone.com"
     assert site("http://127.0.0.11:4000/") == "127.0.0.11" != site("http://127.0.0.12:4000/")
+
+
+def test_same_site_is_the_same_host_or_registrable_domain() -> None:
+    assert same_site("http://www.xx.gov.cn/a", "http://www.xx.gov.cn:8080/b")
+    assert same_site("http://www.xx.gov.cn/a", "https://xx.gov.cn/")
+    assert not same_site("http://xx.gov.cn.spam-clone.com/a", "http://xx.gov.cn/")
+    assert not same_site("http://127.0.0.11/", "http://127.0.0.12/")
 
 
 def test_a_redirect_to_another_site_is_an_error_not_a_report(tmp_path: Path) -> None:

@@ -24,7 +24,9 @@ def crawl(folder: Path, years: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [NIANBAO, "crawl", "--registry", str(folder / "agencies.csv"), "--db", str(folder / "r.db"),
          "--files", str(folder / "files"), "--years", years],
-        cwd=REPO, capture_output=True, text=True, timeout=240, env={**os.environ, "NIANBAO_CONFIG": str(folder / "n.toml")})
+        cwd=REPO, capture_output=True, text=True, timeout=240,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("TLDEXTRACT_")},
+             "NIANBAO_CONFIG": str(folder / "n.toml"), "TLDEXTRACT_CACHE": str(folder / "suffixes")})
 
 
 @pytest.mark.parametrize("shield", ["always", "files"])
@@ -47,6 +49,9 @@ def test_shielded_portal_is_crawled_through_the_browser_and_its_cookie(shield: s
             "select agency_id, year, published_at, published_at_source from reports")}
         assert found == expected
         assert db.execute("select url, error from crawl_errors").fetchall() == []
+        # Cookies are checked against the public-suffix list bundled with tldextract:
+        # nothing was fetched from its online sources (it keeps those under urls/).
+        assert not (tmp_path / "suffixes" / "urls").exists()
         log = [(path, status) for _, _, path, status in server.log]
         files = [(path, status) for path, status in log if path.endswith((".pdf", ".docx"))]
         assert all((path, 200) in files for path, _ in files)       # every file was got in the end…
