@@ -1,7 +1,7 @@
 """Crawl benchmark: a generated world of many portals on loopback, crawled twice.
 
 Prints pages/s, reports/s, peak memory of the crawl (its process tree), the time of the first crawl,
-of a second, unchanged crawl (no recheck due: lists only), of a third with every known
+of a second, unchanged crawl (no recheck due: first list pages only), of a third with every known
 document's recheck due (``recheck_days = 0``: one conditional request each), and the most
 requests any one host ever served at once (the per-host limit is 2). Asserts nothing.
 
@@ -72,10 +72,10 @@ def main() -> None:
         print(f"first crawl:  {first:.1f}s  {requests_first} requests, {pages} pages, "
               f"{downloads_first} documents; {requests_first / first:.1f} requests/s, {pages / first:.1f} pages/s, "
               f"{len(found) / first:.1f} reports/s")
-        print(f"second crawl: {second:.1f}s ({100 * second / first:.1f}% of the first), "
+        print(f"second crawl: {second:.2f}s ({100 * second / first:.1f}% of the first), "
               f"{server.document_downloads() - downloads_first} documents downloaded again, "
               f"{requests_second - requests_first} requests")
-        print(f"third crawl, every recheck due: {third:.1f}s ({100 * third / first:.1f}% of the first), "
+        print(f"third crawl, every recheck due: {third:.2f}s ({100 * third / first:.1f}% of the first), "
               f"{server.document_downloads() - downloads_first} documents downloaded again, "
               f"{len(server.log) - requests_second} requests")
         print(f"reports found: {len(found)} of {len(world.expected)} expected, {right} with the expected "

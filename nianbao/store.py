@@ -94,6 +94,13 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
          "published_at_source": str, "fetched_at": str, "status": str},
         pk="url", if_not_exists=True,
     )
+    # What each list page linked to when last fetched, keyed by how it is asked for
+    # ("GET url" or "POST url body"), with the digest of its bytes and whether navigation
+    # links were followed from it: a pagination page behind an unchanged first page is
+    # replayed from here until its recheck is due (crawler.revisit), and a page whose
+    # bytes did not change is not parsed again.
+    db["list_pages"].create({"key": str, "url": str, "sha256": str, "nav": int, "links": str, "fetched_at": str},
+                            pk="key", if_not_exists=True)
     # The scheduler's steps (crawl, monitor, alert), one row each.
     db["runs"].create(
         {"id": int, "cycle": str, "step": str, "started_at": str, "finished_at": str, "outcome": str,
@@ -306,6 +313,12 @@ def save_document(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
         db["documents"].update(row["url"], row, alter=True)
     else:
         db["documents"].insert(row, alter=True)
+
+
+def save_list_pages(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+    """Remember what the list pages fetched by a crawl linked to, in one transaction."""
+    with db.conn:
+        db["list_pages"].upsert_all(rows, pk="key")
 
 
 def set_removed(db: sqlite_utils.Database, report_ids: list[int], removed_at: str | None) -> None:

@@ -5,12 +5,15 @@ whose report it is (``crawler.matching``). The spider only walks: discovery know
 lives in ``crawler.discovery``, storage in ``crawler.pipelines``, when to ask again in
 ``crawler.revisit``, what a portal stopped offering in ``crawler.removals``. A known
 document whose recheck is not due costs no request; one that is due is asked for with
-If-None-Match / If-Modified-Since. Only pages that need a browser go through Chromium;
-documents never do.
+If-None-Match / If-Modified-Since; the further pages of a listing whose first page is as
+it was are followed from memory until theirs is due. Only pages that need a browser go
+through Chromium; documents never do.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import astuple
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit
 
@@ -55,6 +58,7 @@ class ReportsSpider(scrapy.Spider):
         self.progress = Progress(len(self.portals))
         self.seen: set[tuple[str, str, str]] = set()
         self.outcomes: dict[str, int] = {}
+        self.listed: dict[str, dict[str, Any]] = {}   # list pages fetched by this crawl, for list_pages
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "ReportsSpider":
@@ -76,6 +80,7 @@ class ReportsSpider(scrapy.Spider):
         self.revisit = Revisit.from_days(settings.getfloat("NIANBAO_RECHECK_DAYS", defaults["crawl"]["recheck_days"]))
         self.run_id = store.now()
         self.known = {row["url"]: row for row in self.db["documents"].rows}
+        self.listings = {row["key"]: row for row in self.db["list_pages"].rows}
         for portal in self.portals.values():
             for request in self.follow(portal, Link(portal.start_url, "start"), depth=0):
                 yield request
@@ -95,7 +100,7 @@ class ReportsSpider(scrapy.Spider):
             yield from self._unchanged(portal, link.url)
             return
         meta: dict[str, Any] = {"portal": portal.start_url, "kind": link.kind, "depth": depth, "page": page or {},
-                                "link_text": link.text, "again": again}
+                                "link_text": link.text, "again": again, "asked": listing_key(link)}
         headers: dict[str, str] = {}
         if known and link.kind in ("report", "attachment") and not render:
             headers = {k: v for k, v in (("If-None-Match", known.get("etag")),
@@ -126,7 +131,7 @@ class ReportsSpider(scrapy.Spider):
     def _on_portal(self, portal: Portal, response: Response) -> bool:
         """Whether a response still comes from the portal's own site: a redirect to
         another domain (a clone, a spam site) is an error, not the agency's page."""
-        if pages.site(response.url) == pages.site(portal.start_url):
+        if pages.same_site(response.url, portal.start_url):
             return True
         if response.meta["kind"] in LISTING_KINDS:
             portal.listing_complete = False
@@ -157,13 +162,41 @@ class ReportsSpider(scrapy.Spider):
         if meta["kind"] == "report":
             yield from self._article(portal, response)
             return
-        depth = meta["depth"]
-        for link in discover(response, FAMILIES, allow_nav=depth < self.depth_limit):
+        links, as_before = self._links(response)
+        yield from self._walk(portal, links, meta["depth"], response.url, as_before)
+
+    def _links(self, response: TextResponse) -> tuple[list[Link], bool]:
+        """A list page's links, remembered for the next crawl, and whether they are what
+        they were last time. The same bytes as last time are not parsed again."""
+        key, allow_nav = response.meta["asked"], response.meta["depth"] < self.depth_limit
+        row = {"key": key, "url": response.url, "sha256": store.sha256(response.body), "nav": int(allow_nav),
+               "fetched_at": store.now()}
+        last = self.listings.get(key)
+        if last and all(last.get(name) == row[name] for name in ("url", "sha256", "nav")):  # links are relative to url
+            self.listed[key] = {**row, "links": last["links"]}
+            return [Link(*fields) for fields in json.loads(last["links"])], True
+        links = discover(response, FAMILIES, allow_nav=allow_nav)
+        row["links"] = json.dumps([astuple(link) for link in links], ensure_ascii=False)
+        self.listed[key] = row
+        return links, bool(last) and last["links"] == row["links"]
+
+    def _walk(self, portal: Portal, links: list[Link], depth: int, source: str, as_before: bool) -> Iterator[Any]:
+        """Follow a list page's links. Behind a page that is ``as_before``, a further page of
+        the listing whose recheck is not due is followed from memory, without a request."""
+        for link in links:
             portal.linked.add(link.url)
             years = title_years(link.text)
             if link.kind == "report" and years and not years & set(self.years):
                 continue  # a report of a year outside --years
-            page = {"url": response.url, "title": link.text} if link.kind == "attachment" else None
+            remembered = self.listings.get(listing_key(link)) if as_before and link.kind == "list" else None
+            if remembered and self.revisit.recent(remembered["fetched_at"]):
+                key = (link.method, link.url, link.body)
+                if key not in self.seen:
+                    self.seen.add(key)
+                    replayed = [Link(*fields) for fields in json.loads(remembered["links"])]
+                    yield from self._walk(portal, replayed, depth, link.url, as_before=True)
+                continue
+            page = {"url": source, "title": link.text} if link.kind == "attachment" else None
             yield from self.follow(portal, link, depth + (link.kind == "nav"), page)
 
     def _article(self, portal: Portal, response: TextResponse) -> Iterator[Any]:
@@ -306,6 +339,7 @@ class ReportsSpider(scrapy.Spider):
             for portal in self.portals.values():
                 reconcile(self.db, portal, self.years, finished)
         record_runs(self.db, self.run_id, list(self.portals.values()))
+        store.save_list_pages(self.db, list(self.listed.values()))
         self.summary = {
             "portals": len(self.portals),
             "portals_failed": sum(p.status() == "failed" for p in self.portals.values()),
@@ -318,3 +352,8 @@ class ReportsSpider(scrapy.Spider):
             "errors": sum(p.errors for p in self.portals.values()),
             "finish_reason": reason,
         }
+
+
+def listing_key(link: Link) -> str:
+    """How a list page is remembered: as it is asked for (a POST page by its form too)."""
+    return " ".join(part for part in (link.method, link.url, link.body) if part)

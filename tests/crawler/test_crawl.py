@@ -92,8 +92,21 @@ def test_second_crawl_asks_for_lists_only(crawled: Crawled) -> None:
     documents = {(site.name, path) for site in crawled.world.sites for path, page in site.pages.items() if page.document}
     again = [(site, p) for site, _, p, _ in crawled.server.log[crawled.logs[0]:crawled.logs[1]] if (site, p) in documents]
     assert again == []  # no recheck due: not even a conditional request
-    assert ("GET", "/col/col1229/index.html", 200) in _requests(crawled, "weishi", 1)  # lists are always read
+    assert ("GET", "/col/col1229/index.html", 200) in _requests(crawled, "weishi", 1)  # first list pages: always
     assert not [p for _, p, _ in _requests(crawled, "lankao", 1) if p.startswith("/api/article/")]  # nothing rendered
+
+
+def test_further_list_pages_wait_while_their_first_page_is_unchanged(crawled: Crawled) -> None:
+    further = {("weishi", "POST", "/module/web/jpage/dataproxy.jsp?startrecord=7&endrecord=24&perpage=6"),
+               ("hanyin", "GET", "/xxgk/ndbg/index_1.htm")}
+    asked = [{(site, method, path) for site, method, path in further
+              if (method, path, 200) in _requests(crawled, site, run)} for run in range(3)]
+    assert asked[0] == further  # the first crawl reads every page of every listing
+    assert asked[1] == set()    # unchanged first pages stand for the rest: the reports behind them were all found
+    assert asked[2] == further  # recheck due (recheck_days = 0): read again
+    db = connect(crawled.db)
+    assert {url for (url,) in db.execute("select url from list_pages")} >= {
+        crawled.server.base_url("hanyin") + "/xxgk/ndbg/index_1.htm"}
 
 
 def test_changed_document_becomes_a_new_version(crawled: Crawled) -> None:

@@ -1,14 +1,19 @@
 """What the spider asks for, without a network: browser only for pages that need it,
 documents always as plain requests, known documents asked for conditionally once their
-recheck is due and not at all before."""
+recheck is due and not at all before, further list pages only when their listing changed
+or their recheck is due."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import astuple
 from datetime import datetime, timezone
+
+from scrapy.http import HtmlResponse, Request
 
 from crawler.discovery import Link
 from crawler.revisit import Revisit
-from crawler.spiders.reports import ReportsSpider
+from crawler.spiders.reports import ReportsSpider, listing_key
 
 ROW = {"agency_id": "410225-gov", "agency_name": "兰考县人民政府", "region_code": "410225",
        "region_name": "河南省开封市兰考县", "agency_type": "government", "start_url": "http://127.0.0.1:9/"}
@@ -74,3 +79,52 @@ def test_recheck_days_zero_always_revalidates() -> None:
     assert Revisit.from_days(1, now).fresh("attachment", known)
     assert not Revisit.from_days(1, now).fresh("list", known)
     assert not Revisit.from_days(1, now).fresh("attachment", {**known, "status": "error"})
+
+
+PAGE_2 = Link("http://127.0.0.1:9/list_2.htm", "list", "下一页")
+REPORT = Link("http://127.0.0.1:9/art/2024.html", "report", "兰考县人民政府2024年政府信息公开工作年度报告")
+
+
+def remembering(fetched_at: str) -> ReportsSpider:
+    """A spider that remembers page 2 of a listing linking to a stored, fresh report."""
+    made = spider("")
+    made.known = {REPORT.url: {"status": "stored", "agency_id": "410225-gov", "year": 2024,
+                               "fetched_at": "2025-03-09T00:00:00+00:00"}}
+    made.listings = {listing_key(PAGE_2): {"links": json.dumps([astuple(REPORT)]), "fetched_at": fetched_at}}
+    return made
+
+
+def test_further_list_page_of_an_unchanged_listing_is_followed_from_memory() -> None:
+    made = remembering("2025-03-09T00:00:00+00:00")
+    portal = made.portals[ROW["start_url"]]
+    assert list(made._walk(portal, [PAGE_2], 0, "http://127.0.0.1:9/list.htm", as_before=True)) == []
+    assert portal.reports == {("410225-gov", 2024)} and portal.pending == 0
+    assert {PAGE_2.url, REPORT.url} <= portal.linked  # what it leads to still counts as listed
+
+
+def test_further_list_page_is_fetched_when_its_listing_changed_or_its_recheck_is_due() -> None:
+    for made, as_before in ((remembering("2025-03-09T00:00:00+00:00"), False),
+                            (remembering("2025-03-01T00:00:00+00:00"), True)):
+        portal = made.portals[ROW["start_url"]]
+        asked = list(made._walk(portal, [PAGE_2], 0, "http://127.0.0.1:9/list.htm", as_before=as_before))
+        assert [request.url for request in asked] == [PAGE_2.url]
+
+
+def test_a_list_page_is_parsed_again_only_when_its_bytes_changed() -> None:
+    made = spider("")
+    made.depth_limit, made.listings = 4, {}
+    body = f'<a href="list_2.htm">下一页</a><a href="art/2024.html">{REPORT.text}</a>'.encode()
+
+    def fetched(html: bytes) -> tuple[list[Link], bool]:
+        request = Request("http://127.0.0.1:9/list.htm", meta={"asked": "GET http://127.0.0.1:9/list.htm", "depth": 0})
+        links, as_before = made._links(HtmlResponse(request.url, body=html, encoding="utf-8", request=request))
+        made.listings = dict(made.listed)
+        return links, as_before
+
+    first, as_before = fetched(body)
+    assert [link.url for link in first] == [PAGE_2.url, REPORT.url] and not as_before
+    assert fetched(body) == (first, True)
+    assert fetched(body + b"<p>visits: 1024</p>") == (first, True)  # other bytes, the same links
+    newer = f'<a href="art/2025.html">{REPORT.text.replace("2024", "2025")}</a>'.encode()
+    changed, as_before = fetched(newer + body)
+    assert len(changed) == 3 and not as_before
