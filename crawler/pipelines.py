@@ -27,12 +27,12 @@ class StorePipeline:
             spider.maybe_done(portal)
 
     def _process(self, spider: Any, portal: Any, item: dict[str, Any]) -> dict[str, Any]:
-        known = spider.known.get(item["url"]) or {}
+        known = spider.known_for(portal, item["url"]) or {}
         if item["type"] == "unchanged":
             self._seen_again(spider, portal, item["url"], known)
             return {"url": item["url"], "outcome": "unchanged"}
         digest = store.sha256(item["body"])
-        if known.get("sha256") == digest and known.get("status") in ("stored", "rejected"):
+        if known.get("sha256") == digest and known.get("status") in ("stored", "rejected", "unmatched"):
             self._seen_again(spider, portal, item["url"], known)
             return {"url": item["url"], "outcome": "skipped"}
         outcome = self._store(spider, portal, item, digest)
@@ -72,7 +72,8 @@ class StorePipeline:
             portal.agencies, report.title or "", report.text)
         year = report_year(title, report.text, report.year)
         if agency is None or year not in spider.years:
-            store.save_document(spider.db, {**document, "status": "rejected"})
+            store.save_document(spider.db, {**document, "status": "unmatched",
+                                            "matched_against": portal.matched_against(spider.years)})
             return "rejected"
         published_at, source = page.get("published_at"), page.get("published_at_source")
         if not published_at and report.published_at:

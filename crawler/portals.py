@@ -3,6 +3,7 @@ to ``portal_runs`` at the end so a portal that silently stopped yielding shows u
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from dataclasses import dataclass, field
 
@@ -36,6 +37,12 @@ class Portal:
     waiting: list[tuple[Link, int, dict | None]] = field(default_factory=list)  # (link, depth, page)
     cookie_asked: bool = False
     started_at: str = field(default_factory=now)
+
+    def matched_against(self, years: range) -> str:
+        """A digest of what this portal's documents are matched against: its agencies and
+        the crawl's years. A report that fitted none is looked at again once it changes."""
+        agencies = ",".join(sorted(agency.agency_id for agency in self.agencies))
+        return hashlib.sha256(f"{agencies}|{years.start}-{years.stop - 1}".encode()).hexdigest()[:16]
 
     @property
     def only_agency(self) -> str | None:

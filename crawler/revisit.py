@@ -26,8 +26,10 @@ from typing import Any
 # Link kinds fetched on every crawl unless a listing's first page stands for them.
 ALWAYS_FETCHED = frozenset({"start", "nav", "list"})
 # ``documents.status`` values whose outcome holds until the recheck is due; anything else
-# (a failed parse, a page never finished) is fetched again at once.
-SETTLED = frozenset({"stored", "rejected", "page"})
+# (a failed parse, a page never finished) is fetched again at once. An ``unmatched`` report
+# (of no registered agency, or of a year not crawled) holds only while the agencies and
+# years it was matched against are the same (``ReportsSpider.known_for``).
+SETTLED = frozenset({"stored", "rejected", "unmatched", "page"})
 
 
 @dataclass(frozen=True)

@@ -87,13 +87,15 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     )
     db["portal_runs"].create_index(["start_url", "run_id"], if_not_exists=True)
     # Every report page or attachment the crawler fetched, with the validators (ETag,
-    # Last-Modified, size) that let the next crawl skip it unchanged.
+    # Last-Modified, size) that let the next crawl skip it unchanged, and for a report that
+    # fitted no agency or year, what it was matched against.
     db["documents"].create(
         {"url": str, "agency_id": str, "year": int, "kind": str, "page_url": str, "sha256": str, "etag": str,
          "last_modified": str, "content_length": int, "filename": str, "attachments": str, "published_at": str,
-         "published_at_source": str, "fetched_at": str, "status": str},
+         "published_at_source": str, "fetched_at": str, "status": str, "matched_against": str},
         pk="url", if_not_exists=True,
     )
+    _ensure_matched_against(db)
     # What each list page linked to when last fetched, keyed by how it is asked for
     # ("GET url" or "POST url body"), with the digest of its bytes and whether navigation
     # links were followed from it: a pagination page behind an unchanged first page is
@@ -175,6 +177,16 @@ def _ensure_tables_column(db: sqlite_utils.Database) -> None:
                 "  where report_id = reports.id group by tbl, row_key) group by tbl))")
     for name, body in CELLS_TRIGGERS.items():
         db.execute(f"create trigger if not exists {name} {body}")
+
+
+def _ensure_matched_against(db: sqlite_utils.Database) -> None:
+    """``documents.matched_against``. Before it, a report that fitted no registered agency
+    was ``rejected`` for good, like a page that is no report: a database written then has
+    its rejected documents looked at once more, each settling as one or the other."""
+    if "matched_against" not in db["documents"].columns_dict:
+        db["documents"].add_column("matched_against", str)
+        with db.conn:
+            db.execute("update documents set status = 'unmatched' where status = 'rejected'")
 
 
 # --- the registry -------------------------------------------------------------------

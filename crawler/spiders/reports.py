@@ -95,7 +95,7 @@ class ReportsSpider(scrapy.Spider):
         if key in self.seen and not (render or again):
             return
         self.seen.add(key)
-        known = self.known.get(link.url)
+        known = self.known_for(portal, link.url)
         if not (render or again) and self.revisit.fresh(link.kind, known):
             yield from self._unchanged(portal, link.url)
             return
@@ -117,6 +117,16 @@ class ReportsSpider(scrapy.Spider):
         portal.pending += 1
         yield Request(link.url, method=link.method, body=link.body or None, headers=headers, meta=meta,
                       cookies=portal.cookies or None, callback=callback, errback=self.failed, dont_filter=True)
+
+    def known_for(self, portal: Portal, url: str) -> dict[str, Any] | None:
+        """What the last crawls learnt of a URL, if it still holds: a report that fitted no
+        agency or year is new again once the portal's agencies or the years crawled changed
+        (an agency added to the registry finds its reports on a shared column at once)."""
+        known = self.known.get(url)
+        if known and known.get("status") == "unmatched" and \
+                known.get("matched_against") != portal.matched_against(self.years):
+            return None
+        return known
 
     # --- pages ------------------------------------------------------------------------------
 

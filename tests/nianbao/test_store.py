@@ -90,3 +90,22 @@ def test_a_database_from_before_the_tables_column_gets_it_from_its_cells(tmp_pat
         db.execute("update reports set tables = json_set(tables, '$.applications.new.natural_person', 5) where id = ?",
                    [report_id])
     assert cells(db, report_id)[("applications", "new", "natural_person")] == 5
+
+
+def test_a_database_from_before_unmatched_documents_looks_at_its_rejected_ones_again(tmp_path: Path) -> None:
+    """Before ``documents.matched_against``, a report of no registered agency was rejected
+    for good: such a database has every rejected document looked at once more."""
+    path = tmp_path / "old.db"
+    db = store.connect(path)
+    store.save_document(db, {"url": "http://x.gov.cn/a.pdf", "status": "rejected"})
+    store.save_document(db, {"url": "http://x.gov.cn/b.pdf", "status": "stored"})
+    db.close()
+    conn = sqlite3.connect(path)
+    conn.execute("alter table documents drop column matched_against")
+    conn.commit()
+    conn.close()
+
+    db = store.connect(path)
+    assert dict(db.execute("select url, status from documents").fetchall()) == {
+        "http://x.gov.cn/a.pdf": "unmatched", "http://x.gov.cn/b.pdf": "stored"}
+    assert "matched_against" in db["documents"].columns_dict
