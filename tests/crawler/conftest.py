@@ -5,6 +5,7 @@ Module-scoped: three crawls for the whole suite."""
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -32,6 +33,27 @@ download_timeout = 15
 # The same, every known document's recheck due on every crawl.
 REVALIDATE = FAST + "recheck_days = 0\n"
 CHANGED = ("410223-wjw", 2024)
+
+
+def write_registry(path: Path, rows: list[dict[str, str]]) -> None:
+    """A registry of just these rows: part of a world's, or rows changed for a test."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def crawl_command(folder: Path, years: str) -> list[str]:
+    """``nianbao crawl`` of ``folder/agencies.csv`` into ``folder/r.db`` and ``folder/files``."""
+    return [NIANBAO, "crawl", "--registry", str(folder / "agencies.csv"), "--db", str(folder / "r.db"),
+            "--files", str(folder / "files"), "--years", years]
+
+
+def crawl_in(folder: Path, years: str, config: str = "nianbao.toml",
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """That crawl run to its end, configured by ``folder/config``."""
+    return subprocess.run(crawl_command(folder, years), cwd=REPO, capture_output=True, text=True, timeout=240,
+                          env={**os.environ, "NIANBAO_CONFIG": str(folder / config), **(env or {})})
 
 
 @dataclass

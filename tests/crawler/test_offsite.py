@@ -3,9 +3,6 @@ clone, a spam site) is a crawl error, and nothing it holds is stored."""
 
 from __future__ import annotations
 
-import csv
-import os
-import subprocess
 from pathlib import Path
 
 from crawler.pages import same_site, site
@@ -13,7 +10,7 @@ from nianbao.demo.counties import demo_world
 from nianbao.demo.server import PortalServer
 from nianbao.demo.site import Page
 from nianbao.store import connect
-from tests.crawler.conftest import FAST, NIANBAO, REPO
+from tests.crawler.conftest import FAST, crawl_in, write_registry
 
 
 def test_site_is_the_registrable_domain_or_the_address() -> None:
@@ -31,22 +28,15 @@ def test_same_site_is_the_same_host_or_registrable_domain() -> None:
 
 def test_a_redirect_to_another_site_is_an_error_not_a_report(tmp_path: Path) -> None:
     world = demo_world()
-    (tmp_path / "n.toml").write_text(FAST, encoding="utf-8")
+    (tmp_path / "nianbao.toml").write_text(FAST, encoding="utf-8")
     with PortalServer(world) as server:
         moved = next(s for s in world.sites if s.name == "hanyin")
         elsewhere = server.base_url("weishi") + "/col/col1229/index.html"   # another county's portal
         moved.pages["/old/"] = Page(b"", status=302, headers={"Location": elsewhere})
         rows = [{**row, "start_url": server.base_url("hanyin") + "/old/"}
                 for row in world.registry(server.base_url) if row["agency_id"].startswith("610921")]
-        with (tmp_path / "agencies.csv").open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-        result = subprocess.run(
-            [NIANBAO, "crawl", "--registry", str(tmp_path / "agencies.csv"), "--db", str(tmp_path / "r.db"),
-             "--files", str(tmp_path / "files"), "--years", world.years],
-            cwd=REPO, capture_output=True, text=True, timeout=240,
-            env={**os.environ, "NIANBAO_CONFIG": str(tmp_path / "n.toml")})
+        write_registry(tmp_path / "agencies.csv", rows)
+        result = crawl_in(tmp_path, world.years)
     assert result.returncode == 0, result.stderr[-3000:]
     db = connect(tmp_path / "r.db")
     assert db.execute("select count(*) from reports").fetchone()[0] == 0

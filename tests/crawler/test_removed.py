@@ -3,8 +3,6 @@ URL answers 404, cleared when the report is back; the row itself is never delete
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 from monitor.check import check
@@ -12,7 +10,7 @@ from nianbao.config import load
 from nianbao.demo.counties import generated_world
 from nianbao.demo.server import PortalServer
 from nianbao.store import connect
-from tests.crawler.conftest import FAST, NIANBAO, REPO, REVALIDATE
+from tests.crawler.conftest import FAST, REVALIDATE, crawl_in
 
 UNLISTED = ("419000-d01", 2024)  # a DOCX behind an article page on a Hanweb portal
 TAKEN_DOWN = ("419001-gov", 2024)  # an HTML report on a TRS portal, still listed
@@ -24,11 +22,7 @@ def test_removed_reports_are_marked_and_cleared_on_return(tmp_path: Path) -> Non
     (tmp_path / "revalidate.toml").write_text(REVALIDATE, encoding="utf-8")
 
     def crawl(config: str) -> dict[tuple[str, int], str | None]:
-        result = subprocess.run(
-            [NIANBAO, "crawl", "--registry", str(tmp_path / "agencies.csv"), "--db", str(tmp_path / "r.db"),
-             "--files", str(tmp_path / "files"), "--years", world.years],
-            cwd=REPO, capture_output=True, text=True, timeout=240,
-            env={**os.environ, "NIANBAO_CONFIG": str(tmp_path / config)})
+        result = crawl_in(tmp_path, world.years, config)
         assert result.returncode == 0, result.stderr[-2000:]
         rows = connect(tmp_path / "r.db").execute("select agency_id, year, removed_at from reports").fetchall()
         return {(agency, year): removed for agency, year, removed in rows}

@@ -11,14 +11,13 @@ from pathlib import Path
 from nianbao.demo.counties import generated_world
 from nianbao.demo.server import PortalServer
 from nianbao.store import connect
-from tests.crawler.conftest import FAST, NIANBAO, REPO
+from tests.crawler.conftest import FAST, REPO, crawl_command
 
 
 def test_killed_crawl_resumes_without_refetching(tmp_path: Path) -> None:
     world = generated_world(4, 24, seed=3)
     (tmp_path / "nianbao.toml").write_text(FAST, encoding="utf-8")
-    command = [NIANBAO, "crawl", "--registry", str(tmp_path / "agencies.csv"), "--db", str(tmp_path / "r.db"),
-               "--files", str(tmp_path / "files"), "--years", world.years]
+    command = crawl_command(tmp_path, world.years)
     env = {**os.environ, "NIANBAO_CONFIG": str(tmp_path / "nianbao.toml")}
     with PortalServer(world) as server:
         world.registry(server.base_url, tmp_path / "agencies.csv")

@@ -5,8 +5,6 @@ browser got, and nothing is lost or counted an error."""
 
 from __future__ import annotations
 
-import csv
-import os
 import subprocess
 from pathlib import Path
 
@@ -15,32 +13,24 @@ import pytest
 from nianbao.demo.counties import demo_world
 from nianbao.demo.server import PortalServer
 from nianbao.store import connect
-from tests.crawler.conftest import FAST, NIANBAO, REPO
+from tests.crawler.conftest import FAST, crawl_in, write_registry
 
 SITE, REGION = "hanyin", "610921"   # a TRS-like portal: HTML reports and PDF / DOCX attachments
 
 
 def crawl(folder: Path, years: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [NIANBAO, "crawl", "--registry", str(folder / "agencies.csv"), "--db", str(folder / "r.db"),
-         "--files", str(folder / "files"), "--years", years],
-        cwd=REPO, capture_output=True, text=True, timeout=240,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("TLDEXTRACT_")},
-             "NIANBAO_CONFIG": str(folder / "n.toml"), "TLDEXTRACT_CACHE": str(folder / "suffixes")})
+    return crawl_in(folder, years, env={"TLDEXTRACT_CACHE": str(folder / "suffixes")})
 
 
 @pytest.mark.parametrize("shield", ["always", "files"])
 def test_shielded_portal_is_crawled_through_the_browser_and_its_cookie(shield: str, tmp_path: Path) -> None:
     world = demo_world()
     next(s for s in world.sites if s.name == SITE).shield = shield
-    (tmp_path / "n.toml").write_text(FAST, encoding="utf-8")
+    (tmp_path / "nianbao.toml").write_text(FAST, encoding="utf-8")
     expected = {key: value for key, value in world.expected.items() if key[0].startswith(REGION)}
     with PortalServer(world) as server:
         rows = [row for row in world.registry(server.base_url) if row["agency_id"].startswith(REGION)]
-        with (tmp_path / "agencies.csv").open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        write_registry(tmp_path / "agencies.csv", rows)
 
         first = crawl(tmp_path, world.years)
         assert first.returncode == 0, first.stderr[-3000:]

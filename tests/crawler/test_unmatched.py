@@ -5,36 +5,26 @@ anything else again."""
 
 from __future__ import annotations
 
-import csv
-import os
-import subprocess
 from pathlib import Path
 
 from nianbao.demo.counties import demo_world
 from nianbao.demo.server import PortalServer
 from nianbao.store import connect
-from tests.crawler.conftest import FAST, NIANBAO, REPO
+from tests.crawler.conftest import FAST, crawl_in, write_registry
 
 COLUMN, LATER = "weishi", "410223-jyj"   # a Hanweb column listing every department's reports
 
 
 def test_a_report_of_an_agency_added_later_is_stored_by_the_next_crawl(tmp_path: Path) -> None:
     world = demo_world()
-    (tmp_path / "n.toml").write_text(FAST, encoding="utf-8")
+    (tmp_path / "nianbao.toml").write_text(FAST, encoding="utf-8")
     expected = {key for key in world.expected if key[0].startswith("410223")}
     with PortalServer(world) as server:
         rows = [row for row in world.registry(server.base_url) if row["start_url"].startswith(server.base_url(COLUMN))]
 
         def crawl(agencies: list[dict[str, str]]) -> set[tuple[str, int]]:
-            with (tmp_path / "agencies.csv").open("w", encoding="utf-8", newline="") as handle:
-                writer = csv.DictWriter(handle, list(agencies[0]))
-                writer.writeheader()
-                writer.writerows(agencies)
-            result = subprocess.run(
-                [NIANBAO, "crawl", "--registry", str(tmp_path / "agencies.csv"), "--db", str(tmp_path / "r.db"),
-                 "--files", str(tmp_path / "files"), "--years", world.years],
-                cwd=REPO, capture_output=True, text=True, timeout=240,
-                env={**os.environ, "NIANBAO_CONFIG": str(tmp_path / "n.toml")})
+            write_registry(tmp_path / "agencies.csv", agencies)
+            result = crawl_in(tmp_path, world.years)
             assert result.returncode == 0, result.stderr[-3000:]
             return set(connect(tmp_path / "r.db").execute("select agency_id, year from reports").fetchall())
 
