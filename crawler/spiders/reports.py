@@ -56,7 +56,7 @@ class ReportsSpider(scrapy.Spider):
             portal.agencies += agencies_from([row])
             portal.render = portal.render or (row.get("render") or "").strip().lower() in RENDER_VALUES
         self.progress = Progress(len(self.portals))
-        self.seen: set[tuple[str, str, str]] = set()
+        self.seen: set[str] = set()   # request_key of every link asked for, or followed from memory, this crawl
         self.outcomes: dict[str, int] = {}
         self.listed: dict[str, dict[str, Any]] = {}   # list pages fetched by this crawl, for list_pages
 
@@ -91,16 +91,15 @@ class ReportsSpider(scrapy.Spider):
         due; known documents that are due are asked for conditionally. ``render`` asks
         again through the browser, ``again`` with a shield's cookie."""
         portal.linked.add(link.url)
-        key = (link.method, link.url, link.body)
-        if key in self.seen and not (render or again):
+        key = request_key(link)
+        if not self._first_time(key) and not (render or again):
             return
-        self.seen.add(key)
         known = self.known_for(portal, link.url)
         if not (render or again) and self.revisit.fresh(link.kind, known):
             yield from self._unchanged(portal, link.url)
             return
         meta: dict[str, Any] = {"portal": portal.start_url, "kind": link.kind, "depth": depth, "page": page or {},
-                                "link_text": link.text, "again": again, "asked": listing_key(link)}
+                                "link_text": link.text, "again": again, "asked": key}
         headers: dict[str, str] = {}
         if known and link.kind in ("report", "attachment") and not render:
             headers = {k: v for k, v in (("If-None-Match", known.get("etag")),
@@ -117,6 +116,12 @@ class ReportsSpider(scrapy.Spider):
         portal.pending += 1
         yield Request(link.url, method=link.method, body=link.body or None, headers=headers, meta=meta,
                       cookies=portal.cookies or None, callback=callback, errback=self.failed, dont_filter=True)
+
+    def _first_time(self, key: str) -> bool:
+        """Whether a link is met for the first time this crawl (and from now on, it is not)."""
+        first = key not in self.seen
+        self.seen.add(key)
+        return first
 
     def known_for(self, portal: Portal, url: str) -> dict[str, Any] | None:
         """What the last crawls learnt of a URL, if it still holds: a report that fitted no
@@ -184,9 +189,9 @@ class ReportsSpider(scrapy.Spider):
         last = self.listings.get(key)
         if last and all(last.get(name) == row[name] for name in ("url", "sha256", "nav")):  # links are relative to url
             self.listed[key] = {**row, "links": last["links"]}
-            return [Link(*fields) for fields in json.loads(last["links"])], True
+            return links_from_json(last["links"]), True
         links = discover(response, FAMILIES, allow_nav=allow_nav)
-        row["links"] = json.dumps([astuple(link) for link in links], ensure_ascii=False)
+        row["links"] = links_json(links)
         self.listed[key] = row
         return links, bool(last) and last["links"] == row["links"]
 
@@ -196,15 +201,13 @@ class ReportsSpider(scrapy.Spider):
         for link in links:
             portal.linked.add(link.url)
             years = title_years(link.text)
-            if link.kind == "report" and years and not years & set(self.years):
+            if link.kind == "report" and years and not any(year in self.years for year in years):
                 continue  # a report of a year outside --years
-            remembered = self.listings.get(listing_key(link)) if as_before and link.kind == "list" else None
+            key = request_key(link)
+            remembered = self.listings.get(key) if as_before and link.kind == "list" else None
             if remembered and self.revisit.recent(remembered["fetched_at"]):
-                key = (link.method, link.url, link.body)
-                if key not in self.seen:
-                    self.seen.add(key)
-                    replayed = [Link(*fields) for fields in json.loads(remembered["links"])]
-                    yield from self._walk(portal, replayed, depth, link.url, as_before=True)
+                if self._first_time(key):
+                    yield from self._walk(portal, links_from_json(remembered["links"]), depth, link.url, as_before=True)
                 continue
             page = {"url": source, "title": link.text} if link.kind == "attachment" else None
             yield from self.follow(portal, link, depth + (link.kind == "nav"), page)
@@ -216,11 +219,11 @@ class ReportsSpider(scrapy.Spider):
                 "published_at": day, "published_at_source": source}
         attachments = [link for link in discover(response, FAMILIES, allow_nav=False) if link.kind == "attachment"]
         if attachments:
+            listed = ",".join(a.url for a in attachments)
             store.save_document(self.db, {"url": response.url, "kind": "page", "status": "page",
-                                          "sha256": store.sha256(response.body),
-                                          "attachments": ",".join(a.url for a in attachments),
+                                          "sha256": store.sha256(response.body), "attachments": listed,
                                           "published_at": day, "published_at_source": source})
-            self.known[response.url] = {**self.known.get(response.url, {}), "attachments": ",".join(a.url for a in attachments)}
+            self.known[response.url] = {**self.known.get(response.url, {}), "attachments": listed}
             for link in attachments:
                 yield from self.follow(portal, Link(link.url, "attachment", link.text), response.meta["depth"], page)
             return
@@ -364,6 +367,16 @@ class ReportsSpider(scrapy.Spider):
         }
 
 
-def listing_key(link: Link) -> str:
-    """How a list page is remembered: as it is asked for (a POST page by its form too)."""
+def request_key(link: Link) -> str:
+    """A link as it is asked for (a POST by its form too): asked once per crawl, and the
+    key a list page is remembered by in ``list_pages``."""
     return " ".join(part for part in (link.method, link.url, link.body) if part)
+
+
+def links_json(links: list[Link]) -> str:
+    """Links as ``list_pages.links`` holds them: [url, kind, text, method, body] each."""
+    return json.dumps([astuple(link) for link in links], ensure_ascii=False)
+
+
+def links_from_json(text: str) -> list[Link]:
+    return [Link(*fields) for fields in json.loads(text)]

@@ -5,15 +5,13 @@ or their recheck is due."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import astuple
 from datetime import datetime, timezone
 
 from scrapy.http import HtmlResponse, Request
 
 from crawler.discovery import Link
 from crawler.revisit import Revisit
-from crawler.spiders.reports import ReportsSpider, listing_key
+from crawler.spiders.reports import ReportsSpider, links_json, request_key
 
 ROW = {"agency_id": "410225-gov", "agency_name": "兰考县人民政府", "region_code": "410225",
        "region_name": "河南省开封市兰考县", "agency_type": "government", "start_url": "http://127.0.0.1:9/"}
@@ -90,7 +88,7 @@ def remembering(fetched_at: str) -> ReportsSpider:
     made = spider("")
     made.known = {REPORT.url: {"status": "stored", "agency_id": "410225-gov", "year": 2024,
                                "fetched_at": "2025-03-09T00:00:00+00:00"}}
-    made.listings = {listing_key(PAGE_2): {"links": json.dumps([astuple(REPORT)]), "fetched_at": fetched_at}}
+    made.listings = {request_key(PAGE_2): {"links": links_json([REPORT]), "fetched_at": fetched_at}}
     return made
 
 
