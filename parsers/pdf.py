@@ -211,8 +211,11 @@ def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[
     loose = chars
     for table in tables:
         cells, bbox = table.cells, table.bbox  # bbox is computed afresh on every access
-        ours = [c for c in loose if _within(c, bbox)]
-        loose = [c for c in loose if not _within(c, bbox)]
+        ours: list[dict] = []
+        rest: list[dict] = []
+        for char in loose:
+            (ours if _within(char, bbox) else rest).append(char)
+        loose = rest
         placed.append((bbox[1], _table_grid(cells, ours)))
     for line in _lines_of(loose):
         placed.append((line[0]["top"], [_split_cells(line)]))
