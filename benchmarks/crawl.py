@@ -63,12 +63,12 @@ def main() -> None:
         requests_second = len(server.log)
         third, _ = crawl(folder, world.years, "revalidate.toml")
         db = sqlite3.connect(folder / "reports.db")
-        found = {tuple(r) for r in db.execute("select agency_id, year from reports")}
+        stored = {(agency, year): (day, source) for agency, year, day, source in db.execute(
+            "select agency_id, year, published_at, published_at_source from reports")}
+        found = set(stored)
         pages = db.execute("select sum(pages_fetched) from portal_runs where run_id = "
                            "(select min(run_id) from portal_runs)").fetchone()[0]
-        right = sum(1 for key, (day, source) in world.expected.items()
-                    if db.execute("select 1 from reports where agency_id=? and year=? and published_at=? and "
-                                  "published_at_source=?", [key[0], key[1], day, source]).fetchone())
+        right = sum(stored.get(key) == dated for key, dated in world.expected.items())
         print(f"first crawl:  {first:.1f}s  {requests_first} requests, {pages} pages, "
               f"{downloads_first} documents; {requests_first / first:.1f} requests/s, {pages / first:.1f} pages/s, "
               f"{len(found) / first:.1f} reports/s")

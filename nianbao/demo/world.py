@@ -8,8 +8,8 @@ API
     ``.expected``: {(agency_id, year): (published_at, published_at_source)} the crawler must store,
     ``.years`` ("2022-2024", as ``nianbao crawl --years`` takes it), ``.as_of`` (a date to run the
     monitor with), ``.registry(base_url, path=None) -> list[dict]``: the registry rows, where
-    ``base_url`` maps a site name to its root URL (``PortalServer.base_url``, a callable, or a
-    dict); written as CSV to ``path`` if given. ``.republish(agency_id, year)`` replaces one
+    ``base_url`` maps a site name to its root URL (``PortalServer.base_url``); written as CSV
+    to ``path`` if given (``write_registry``, which also writes a test's own rows). ``.republish(agency_id, year)`` replaces one
     report's document with a corrected one (new bytes, new ETag and Last-Modified);
     ``.unlist(agency_id, year)`` drops it from the list pages, ``.take_down(agency_id, year)``
     makes its page and file answer 404, ``.restore(agency_id, year)`` undoes both.
@@ -21,11 +21,20 @@ import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable
 
 from nianbao.demo.site import Site
+from nianbao.store import REGISTRY_COLUMNS
 
-REGISTRY_HEADER = ("agency_id", "agency_name", "region_code", "region_name", "agency_type", "start_url", "render")
+REGISTRY_HEADER = (*REGISTRY_COLUMNS, "render")
+
+
+def write_registry(path: str | Path, rows: list[dict[str, str]]) -> None:
+    """Registry rows as the CSV ``nianbao crawl --registry`` reads."""
+    with Path(path).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, REGISTRY_HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 @dataclass
@@ -41,20 +50,14 @@ class World:
     _places: dict[tuple[str, int], tuple[Site, str, list[str]]] = field(default_factory=dict, repr=False)
     _relist: dict[str, Callable[[], None]] = field(default_factory=dict, repr=False)
 
-    def registry(self, base_url: Callable[[str], str] | Mapping[str, str] | str,
-                 path: str | Path | None = None) -> list[dict[str, str]]:
-        lookup = base_url if callable(base_url) else (
-            base_url.__getitem__ if isinstance(base_url, Mapping) else (lambda _site: base_url))
+    def registry(self, base_url: Callable[[str], str], path: str | Path | None = None) -> list[dict[str, str]]:
         rows = []
         for agency in self.agencies:
             row = {k: v for k, v in agency.items() if k not in ("site", "start_path")}
-            row["start_url"] = lookup(agency["site"]).rstrip("/") + agency["start_path"]
+            row["start_url"] = base_url(agency["site"]).rstrip("/") + agency["start_path"]
             rows.append({k: row.get(k, "") for k in REGISTRY_HEADER})
         if path is not None:
-            with Path(path).open("w", encoding="utf-8", newline="") as handle:
-                writer = csv.DictWriter(handle, REGISTRY_HEADER)
-                writer.writeheader()
-                writer.writerows(rows)
+            write_registry(path, rows)
         return rows
 
     def republish(self, agency_id: str, year: int) -> None:

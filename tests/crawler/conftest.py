@@ -5,7 +5,6 @@ Module-scoped: three crawls for the whole suite."""
 
 from __future__ import annotations
 
-import csv
 import os
 import subprocess
 import sys
@@ -35,14 +34,6 @@ REVALIDATE = FAST + "recheck_days = 0\n"
 CHANGED = ("410223-wjw", 2024)
 
 
-def write_registry(path: Path, rows: list[dict[str, str]]) -> None:
-    """A registry of just these rows: part of a world's, or rows changed for a test."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def crawl_command(folder: Path, years: str) -> list[str]:
     """``nianbao crawl`` of ``folder/agencies.csv`` into ``folder/r.db`` and ``folder/files``."""
     return [NIANBAO, "crawl", "--registry", str(folder / "agencies.csv"), "--db", str(folder / "r.db"),
@@ -70,15 +61,10 @@ class Crawled:
 
     @property
     def db(self) -> Path:
-        return self.folder / "reports.db"
+        return self.folder / "r.db"
 
-    def crawl(self, *extra: str, config: str = "nianbao.toml") -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [NIANBAO, "crawl", "--registry", str(self.folder / "agencies.csv"), "--db", str(self.db),
-             "--files", str(self.folder / "files"), "--years", self.world.years, *extra],
-            cwd=REPO, capture_output=True, text=True, timeout=240,
-            env={**os.environ, "NIANBAO_CONFIG": str(self.folder / config)},
-        )
+    def crawl(self, config: str = "nianbao.toml") -> subprocess.CompletedProcess:
+        return crawl_in(self.folder, self.world.years, config)
 
     def record(self, result: subprocess.CompletedProcess) -> None:
         assert result.returncode == 0, result.stderr[-3000:]

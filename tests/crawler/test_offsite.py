@@ -9,8 +9,9 @@ from crawler.pages import same_site, site
 from nianbao.demo.counties import demo_world
 from nianbao.demo.server import PortalServer
 from nianbao.demo.site import Page
+from nianbao.demo.world import write_registry
 from nianbao.store import connect
-from tests.crawler.conftest import FAST, crawl_in, write_registry
+from tests.crawler.conftest import FAST, crawl_in
 
 
 def test_site_is_the_registrable_domain_or_the_address() -> None:

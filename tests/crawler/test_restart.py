@@ -11,7 +11,7 @@ from pathlib import Path
 from nianbao.demo.counties import generated_world
 from nianbao.demo.server import PortalServer
 from nianbao.store import connect
-from tests.crawler.conftest import FAST, REPO, crawl_command
+from tests.crawler.conftest import FAST, REPO, crawl_command, crawl_in
 
 
 def test_killed_crawl_resumes_without_refetching(tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_killed_crawl_resumes_without_refetching(tmp_path: Path) -> None:
         stored_before = {tuple(r) for r in connect(tmp_path / "r.db").execute("select agency_id, year from reports")}
         assert 0 < len(stored_before) < len(world.expected)
         first = server.document_downloads()
-        result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+        result = crawl_in(tmp_path, world.years)
         assert result.returncode == 0, result.stderr[-2000:]
         found = {tuple(r) for r in connect(tmp_path / "r.db").execute("select agency_id, year from reports")}
         assert found == set(world.expected)

@@ -12,8 +12,9 @@ import pytest
 
 from nianbao.demo.counties import demo_world
 from nianbao.demo.server import PortalServer
+from nianbao.demo.world import write_registry
 from nianbao.store import connect
-from tests.crawler.conftest import FAST, crawl_in, write_registry
+from tests.crawler.conftest import FAST, crawl_in
 
 SITE, REGION = "hanyin", "610921"   # a TRS-like portal: HTML reports and PDF / DOCX attachments
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from nianbao.demo.counties import demo_world
 from nianbao.demo.server import PortalServer
+from nianbao.demo.world import write_registry
 from nianbao.store import connect
-from tests.crawler.conftest import FAST, crawl_in, write_registry
+from tests.crawler.conftest import FAST, crawl_in
 
 COLUMN, LATER = "weishi", "410223-jyj"   # a Hanweb column listing every department's reports
 

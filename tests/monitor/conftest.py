@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -141,11 +141,6 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path) -> World:
     return World(tmp_path / "reports.db")
-
-
-@pytest.fixture
-def flags_of() -> Callable[[list[dict]], set[tuple[str, int, str, str]]]:
-    return lambda flags: {(f["agency_id"], f["year"], f["kind"], f["rule"]) for f in flags}
 
 
 def stored(db: sqlite_utils.Database) -> list[dict]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import os
-import socket
 import subprocess
 import sys
 from email import policy
@@ -18,6 +17,7 @@ from aiosmtpd.controller import Controller
 from monitor.alerts import send_digest
 from nianbao import config, store
 from nianbao.errors import UserError
+from tests.nianbao.conftest import free_port
 
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 BASE_URL = "http://127.0.0.1:8001"
@@ -49,12 +49,6 @@ class Collector:
 
     def messages(self) -> list[EmailMessage]:
         return [email.message_from_bytes(e.content, policy=policy.default) for e in self.envelopes]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Smtp:

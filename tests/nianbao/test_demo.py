@@ -19,7 +19,7 @@ import pytest
 
 from nianbao.serve import DATABASE
 from tests.nianbao import browse
-from tests.nianbao.conftest import NIANBAO, REPO, free_port
+from tests.nianbao.conftest import NIANBAO, REPO, free_port, wait_for
 
 DEMO_TIMEOUT = 600  # a fresh machine converts the demo's DOC and PDF files with LibreOffice once
 
@@ -73,12 +73,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     if url is None:
         process.kill()
         pytest.fail(f"nianbao demo printed no Datasette address within {DEMO_TIMEOUT}s:\n{output}\n{log.read_text()}")
-    for _ in range(100):
-        try:
-            if httpx.get(url + "/-/versions.json", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
+    wait_for(url + "/-/versions.json", process, timeout=20)
     running = Demo(process, url, output, log)
     yield running
     running.stop()
