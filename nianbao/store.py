@@ -62,7 +62,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
          "file_type": str, "format": str, "published_at": str, "published_at_source": str,
          "sha256": str, "file_path": str, "agency_found": str, "text": str, "warnings": str,
          "first_seen_at": str, "fetched_at": str, "changed_at": str, "removed_at": str,
-         "versions": int, "tables": str},
+         "versions": int, "tables": str, "ocr": int, "doubts": str},
         pk="id", if_not_exists=True,
     )
     db["reports"].create_index(["agency_id", "year"], unique=True, if_not_exists=True)
@@ -96,6 +96,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         pk="url", if_not_exists=True,
     )
     _ensure_matched_against(db)
+    _ensure_added_columns(db)
     # What each list page linked to when last fetched, keyed by how it is asked for
     # ("GET url" or "POST url body"), with the digest of its bytes and whether navigation
     # links were followed from it: a pagination page behind an unchanged first page is
@@ -187,6 +188,16 @@ def _ensure_matched_against(db: sqlite_utils.Database) -> None:
         db["documents"].add_column("matched_against", str)
         with db.conn:
             db.execute("update documents set status = 'unmatched' where status = 'rejected'")
+
+
+# Columns added after databases were written with their table: (table, column, type).
+ADDED_COLUMNS = (("reports", "ocr", int), ("reports", "doubts", str))
+
+
+def _ensure_added_columns(db: sqlite_utils.Database) -> None:
+    for table, column, kind in ADDED_COLUMNS:
+        if column not in db[table].columns_dict:
+            db[table].add_column(column, kind)
 
 
 # --- the registry -------------------------------------------------------------------
@@ -286,6 +297,7 @@ def save_report(
         "sha256": digest, "file_path": file_path, "agency_found": report.agency,
         "text": report.text, "warnings": json.dumps(report.warnings, ensure_ascii=False),
         "tables": json.dumps(table_values(report), ensure_ascii=False), "fetched_at": fetched_at, "removed_at": None,
+        "ocr": int(report.ocr), "doubts": json.dumps(report.doubts, ensure_ascii=False) if report.doubts else None,
     }
     with db.conn:
         existing = next(db["reports"].rows_where("agency_id = ? and year = ?", [agency_id, report.year]), None)

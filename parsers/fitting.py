@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from itertools import combinations
 from math import comb
+from typing import NamedTuple
 
 from parsers.lines import Cell, read_number
 
@@ -49,8 +50,16 @@ def _place_damaged(found: list[int | float | None], n: int, constraints: Sequenc
     return [next(iter(s)) if len(s) == 1 else None for s in agreed]
 
 
+class Fit(NamedTuple):
+    """A row's numbers, and whether reading them raised a doubt: a damaged row, more
+    numbers than columns, a cell that is no number. A blank is data, not a doubt."""
+
+    values: list[int | float | None]
+    doubtful: bool = False
+
+
 def fit_row(cells: list[Cell], kinds: Sequence[str], where: str, warnings: list[str],
-            constraints: Sequence[Constraint] = ()) -> list[int | float | None]:
+            constraints: Sequence[Constraint] = ()) -> Fit:
     """The numbers of one row, one per column in ``kinds``.
 
     Edge blanks beyond the column count are padding (an extra empty cell before the
@@ -72,24 +81,19 @@ def fit_row(cells: list[Cell], kinds: Sequence[str], where: str, warnings: list[
             cells = filled[:1]  # one value repeated over the cells its merged cell covered
         else:
             warnings.append(f"{where}: {len(filled)} values for {n} columns, left null")
-            return [None] * n
-    notes: list[str] = []
+            return Fit([None] * n, True)
     if len(cells) == n:
-        values = []
-        for cell, kind in zip(cells, kinds):
-            number = read_number(cell.text, kind)
-            values.append(number.value)
-            if number.note:
-                notes.append(number.note)
+        numbers = [read_number(cell.text, kind) for cell, kind in zip(cells, kinds)]
+        notes = [number.note for number in numbers if number.note]
         if notes:
             warnings.append(f"{where}: " + "; ".join(dict.fromkeys(notes)))
-        return values
+        return Fit([number.value for number in numbers], any(number.doubtful for number in numbers))
     numbers = [read_number(c.text, k) for c, k in zip([c for c in cells if c.kind == "value"], kinds)]
     if not numbers:
         warnings.append(f"{where}: no values printed, left null")
-        return [None] * n
+        return Fit([None] * n)
     values = _place_damaged([x.value for x in numbers], n, constraints)
     kept = sum(v is not None for v in values)
     warnings.append(f"{where}: damaged row, {len(numbers)} values for {n} columns; "
                     f"kept {kept} unambiguous, the rest null")
-    return values
+    return Fit(values, True)

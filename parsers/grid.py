@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from parsers import template as T
-from parsers.fitting import Constraint, fit_row
+from parsers.fitting import Constraint, Fit, fit_row
 from parsers.lines import Cell, Line, cell_text, read_line
 from parsers.report import Report
 from parsers.rows import Found, RowWalker
@@ -136,7 +136,7 @@ def _active_header(template: str) -> Callable[[Line], list[frozenset[str]] | Non
     return header_of
 
 
-def _active_values(item: T.ActiveItem, row: Found, warnings: list[str]) -> list[int | float | None]:
+def _active_values(item: T.ActiveItem, row: Found, warnings: list[str]) -> Fit:
     """Values of one table-二 row: by the column header above it when the cells line up."""
     kinds = [VALUE_KINDS.get(c.key, "count") for c in item.columns]
     where = f"table 二 row {item.label}"
@@ -152,18 +152,23 @@ def _active_values(item: T.ActiveItem, row: Found, warnings: list[str]) -> list[
     return fit_row(row.cells, kinds, where, warnings)
 
 
-def read_active(lines: Sequence[Line], template: str, warnings: list[str]) -> dict:
+def read_active(lines: Sequence[Line], template: str, report: Report) -> dict:
     items = T.active_items(template)
     widths = {item.key: len(item.columns) for item in items}
-    found = RowWalker(items, widths.__getitem__, "二", warnings, _active_header(template)).walk(lines)
+    walker = RowWalker(items, widths.__getitem__, "二", report.warnings, _active_header(template))
+    found = walker.walk(lines)
+    if walker.doubtful:
+        report.doubt("active")
     active: dict = {}
     for item in items:
         row = found.get(item.key)
         if row is None:
-            warnings.append(f"table 二 row {item.label}: not found")
+            report.warnings.append(f"table 二 row {item.label}: not found")
             values: list = [None] * len(item.columns)
         else:
-            values = _active_values(item, row, warnings)
+            values, doubtful = _active_values(item, row, report.warnings)
+            if doubtful:
+                report.doubt("active", item.key)
         if len(item.columns) == 1:
             active[item.key] = values[0]
         else:
@@ -194,25 +199,30 @@ def table_columns(rows: Iterable[Found], n: int) -> Callable[[Found], list[Cell]
     return cells
 
 
-def read_applications(lines: Sequence[Line], template: str, warnings: list[str]) -> dict:
+def read_applications(lines: Sequence[Line], template: str, report: Report) -> dict:
     rows = T.application_rows(template)
     kinds = ["count"] * len(T.APPLICANT_COLUMNS)
-    found = RowWalker(rows, lambda key: len(kinds), "三", warnings, lambda line: None).walk(lines)
+    walker = RowWalker(rows, lambda key: len(kinds), "三", report.warnings, lambda line: None)
+    found = walker.walk(lines)
+    if walker.doubtful:
+        report.doubt("applications")
     columns = table_columns(found.values(), len(kinds))
     applications = {}
     for row in rows:
         where = f"table 三 row {row.label}"
         if row.key in found:
             cells = columns(found[row.key]) or found[row.key].cells
-            values = fit_row(cells, kinds, where, warnings, _APPLICANT_CONSTRAINTS)
+            values, doubtful = fit_row(cells, kinds, where, report.warnings, _APPLICANT_CONSTRAINTS)
+            if doubtful:
+                report.doubt("applications", row.key)
         else:
-            warnings.append(f"{where}: not found")
+            report.warnings.append(f"{where}: not found")
             values = [None] * len(kinds)
         applications[row.key] = {c.key: v for c, v in zip(T.APPLICANT_COLUMNS, values)}
     return applications
 
 
-def read_review(lines: Sequence[Line], warnings: list[str]) -> dict:
+def read_review(lines: Sequence[Line], report: Report) -> dict:
     """Table 四: header lines, then 15 numbers in the printed order of its groups."""
     size = len(T.REVIEW_GROUPS) * len(T.REVIEW_COLUMNS)
     cells: list[Cell] = []
@@ -226,7 +236,9 @@ def read_review(lines: Sequence[Line], warnings: list[str]) -> dict:
             cells.extend(line.tail)
         if sum(c.kind == "value" for c in cells) >= size:
             break
-    values = fit_row(cells, ["count"] * size, "table 四", warnings, _review_constraints())
+    values, doubtful = fit_row(cells, ["count"] * size, "table 四", report.warnings, _review_constraints())
+    if doubtful:
+        report.doubt("review_litigation")
     columns = iter(values)
     return {g.key: {c.key: next(columns) for c in T.REVIEW_COLUMNS} for g in T.REVIEW_GROUPS}
 
@@ -246,14 +258,14 @@ def fill_tables(report: Report, rows: Sequence[Sequence[str | None]]) -> None:
         report.warnings.append(note)
     reading = template or "2021"
     if regions.active:
-        report.active = read_active(lines[slice(*regions.active)], reading, report.warnings)
+        report.active = read_active(lines[slice(*regions.active)], reading, report)
     else:
         report.warnings.append("table 二 (主动公开) not found")
     if regions.applications:
-        report.applications = read_applications(lines[slice(*regions.applications)], reading, report.warnings)
+        report.applications = read_applications(lines[slice(*regions.applications)], reading, report)
     else:
         report.warnings.append("table 三 (收到和处理政府信息公开申请) not found")
     if regions.review is not None:
-        report.review_litigation = read_review(lines[regions.review:], report.warnings)
+        report.review_litigation = read_review(lines[regions.review:], report)
     else:
         report.warnings.append("table 四 (行政复议、行政诉讼) not found")

@@ -90,6 +90,7 @@ class Number:
 
     value: int | float | None
     note: str | None = None
+    doubtful: bool = False   # the cell holds something that is not a number we can read
 
 
 def read_number(raw: str, kind: str) -> Number:
@@ -101,7 +102,7 @@ def read_number(raw: str, kind: str) -> Number:
         return Number(None, f"{raw!r} read as null")
     match = _NUMBER.match(text)
     if not match:
-        return Number(None, f"unreadable {raw!r}")
+        return Number(None, f"unreadable {raw!r}", True)
     sign, digits, decimals, unit = match.groups()
     value = float(sign + digits.replace(",", "") + (decimals or ""))
     note = f"unit in cell {raw!r}" if unit else None
@@ -110,5 +111,5 @@ def read_number(raw: str, kind: str) -> Number:
             value, note = value / 10_000, f"{raw!r} converted to 万元"
         return Number(round(value, 6), note)
     if value != int(value) or (kind == "count" and value < 0):
-        return Number(None, f"not a count: {raw!r}")
+        return Number(None, f"not a count: {raw!r}", True)
     return Number(int(value), note)

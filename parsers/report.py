@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 FILE_TYPES = ("pdf", "docx", "doc", "html", "txt")
+WHOLE_TABLE = "*"
 
 
 @dataclass
@@ -26,6 +27,16 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     published_at_source: str | None = None  # where published_at came from, e.g. "meta:PubDate"
+    ocr: bool = False   # some value was read by OCR
+    # Table → the row keys whose reading raised a doubt ("*": the whole table): a damaged
+    # or shifted row, a label not recognised, a value read by OCR. The monitor never
+    # accuses on a rule that touches them. A blank cell is data, not a doubt.
+    doubts: dict[str, list[str]] = field(default_factory=dict)
+
+    def doubt(self, table: str, row: str = WHOLE_TABLE) -> None:
+        rows = self.doubts.setdefault(table, [])
+        if row not in rows:
+            rows.append(row)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

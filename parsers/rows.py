@@ -115,6 +115,7 @@ class RowWalker:
         self.current: Found | None = None
         self.header: list[frozenset[str]] | None = None
         self.held: Held | None = None
+        self.doubtful = False   # a row dropped or printed twice: the table's reading is in doubt
 
     def walk(self, lines: Iterable[Line]) -> dict[str, Found]:
         for line in lines:
@@ -206,6 +207,7 @@ class RowWalker:
             self.held, self.pending = Held(self.pending, self.pending[-1], (line,)), []
             return  # numbers printed before the end of their label
         if current is None or (not line.labels and current.count >= self.width(current.key)):
+            self.doubtful = True
             self.warnings.append(f"table {self.table}: values without a row label ignored: "
                                  + " ".join(c.text for c in line.tail if c.kind == "value"))
             return
@@ -221,12 +223,14 @@ class RowWalker:
         if key in self.found and not self.found[key].count:
             return self.found[key]  # named before without numbers; these are its numbers
         if key in self.found:
+            self.doubtful = True
             self.warnings.append(f"table {self.table} row {self.labels[key]}: printed twice, the first kept")
             return Found(key, self.labels[key])
         self.found[key] = Found(key, self.labels[key], header=self.header)
         return self.found[key]
 
     def _unrecognised(self, parts: list[str]) -> None:
+        self.doubtful = True
         self.warnings.append(f"table {self.table}: unrecognised row {''.join(parts)!r} ignored")
 
 
