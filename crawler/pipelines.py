@@ -2,8 +2,8 @@
 
 A document whose bytes the crawler already stored is not parsed again. Anything that
 goes wrong (a parse error, an empty page, a page that is not a report) becomes a
-``crawl_errors`` row or a rejected ``documents`` row — never an exception, and never a
-replacement of the last good version of a report.
+``crawl_errors`` row and a ``documents`` row that says why — never an exception, never a
+silent drop, and never a replacement of the last good version of a report.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from crawler import pages
-from crawler.matching import looks_like_report, match_agency, report_year
 from nianbao import store
-from parsers import parse_bytes
+from parsers import identity, parse_bytes
 
 
 class StorePipeline:
@@ -55,25 +54,43 @@ class StorePipeline:
         spider.stands(portal, known)
 
     def _store(self, spider: Any, portal: Any, item: dict[str, Any], digest: str) -> str:
+        """Parse, match and store one document. What is not stored stays visible in
+        ``documents`` with its reason; one that may still be a registered agency's report
+        of a crawled year names those agencies in ``candidates`` (``*``: it names no body,
+        so it could be anyone's), and the monitor will not say they published nothing."""
         url, page = item["url"], item["page"]
         report = parse_bytes(item["body"], url, item["content_type"])
+        title = page.get("title") or report.title or ""
+        document = {"url": url, "kind": "file" if url != page.get("url") else "page", "page_url": page.get("url"),
+                    "start_url": portal.start_url, "title": title, "agency_found": report.agency,
+                    "sha256": digest, "etag": item["etag"], "last_modified": item["last_modified"],
+                    "content_length": len(item["body"]), "filename": pages.attachment_name(item["disposition"])}
+        year = report.year or next(iter(identity.title_years(title)), None)
         if report.error:
             portal.errors += 1
             store.record_crawl_error(spider.db, url, portal.only_agency, f"cannot parse: {report.error}")
+            self._unresolved(spider, portal, document, "error", f"cannot parse: {report.error}", year, report)
             return "error"
-        title = page.get("title") or report.title or ""
-        document = {"url": url, "kind": "file" if url != page.get("url") else "page", "page_url": page.get("url"),
-                    "sha256": digest, "etag": item["etag"], "last_modified": item["last_modified"],
-                    "content_length": len(item["body"]), "filename": pages.attachment_name(item["disposition"])}
-        if not (looks_like_report(title, report.text) or looks_like_report(report.title or "", report.text)):
-            store.save_document(spider.db, {**document, "status": "rejected"})
+        decoy = identity.decoy_word(title) or identity.decoy_word(report.title or "")
+        if decoy:
+            store.save_document(spider.db, {**document, "year": year, "status": "rejected",
+                                            "reason": f"look-alike ({decoy})", "candidates": None})
             return "rejected"
-        agency = match_agency(portal.agencies, title, report.text) or match_agency(
-            portal.agencies, report.title or "", report.text)
-        year = report_year(title, report.text, report.year)
+        if not (identity.looks_like_report(title, report.text) or identity.looks_like_report(report.title or "", report.text)):
+            if not any(w in title + (report.title or "") for w in identity.REPORT_WORDS):
+                store.save_document(spider.db, {**document, "year": year, "status": "rejected",
+                                                "reason": "not a report", "candidates": None})
+                return "rejected"
+            self._unresolved(spider, portal, document, "unmatched", "titled as a report but does not read as one",
+                             year, report)
+            return "rejected"
+        named = report.agency or identity.title_agency(title)
+        agency = identity.match_agency(portal.agencies, named)
         if agency is None or year not in spider.years:
-            store.save_document(spider.db, {**document, "status": "unmatched",
-                                            "matched_against": portal.matched_against(spider.years)})
+            reason = (f"year {year} not crawled" if agency is not None
+                      else f"names {named}, not a registered agency of this portal" if named
+                      else "names no agency")
+            self._unresolved(spider, portal, document, "unmatched", reason, year, report)
             return "rejected"
         published_at, source = page.get("published_at"), page.get("published_at_source")
         if not published_at and report.published_at:
@@ -85,6 +102,17 @@ class StorePipeline:
             spider.db, agency_id=agency.agency_id, report=report, url=page.get("url") or url, file_url=url,
             digest=digest, file_path=str(path), published_at=published_at, published_at_source=source)
         store.save_document(spider.db, {**document, "agency_id": agency.agency_id, "year": year, "status": "stored",
+                                        "reason": None, "candidates": None,
                                         "published_at": published_at, "published_at_source": source})
         portal.reports.add((agency.agency_id, year))
         return outcome
+
+    def _unresolved(self, spider: Any, portal: Any, document: dict[str, Any], status: str, reason: str,
+                    year: int | None, report: Any) -> None:
+        """A document that may be a report but was not taken: kept with why, and which of the
+        portal's agencies it could belong to."""
+        found = identity.candidates(portal.agencies, document["title"] or "", report.text or "")
+        store.save_document(spider.db, {
+            **document, "year": year, "status": status, "reason": reason,
+            "candidates": "*" if found is None else ",".join(a.agency_id for a in found) or None,
+            "matched_against": portal.matched_against(spider.years)})

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from crawler.discovery import Link
-from crawler.matching import Agency
 from nianbao.store import now
+from parsers.identity import Agency
 
 
 @dataclass
@@ -80,7 +80,8 @@ def record_runs(db: sqlite_utils.Database, run_id: str, portals: list[Portal]) -
     rows = [{"run_id": run_id, "start_url": p.start_url, "agency_ids": ",".join(a.agency_id for a in p.agencies),
              "started_at": p.started_at, "finished_at": finished, "pages_fetched": p.pages,
              "documents_fetched": p.documents, "reports_found": len(p.reports),
-             "reports_previous": previous_reports(db, p.start_url), "errors": p.errors, "status": p.status()}
+             "reports_previous": previous_reports(db, p.start_url), "errors": p.errors, "status": p.status(),
+             "listing_complete": int(p.listing_complete)}
             for p in portals]
     with db.conn:
         db["portal_runs"].insert_all(rows)

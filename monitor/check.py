@@ -28,7 +28,7 @@ import orjson
 import sqlite_utils
 
 from monitor.deadlines import watched_since
-from monitor.rules import RULES, Author, Context, Finding, ReportFacts, Rule, credible_year
+from monitor.rules import REVIEW_TWINS, RULES, Author, Context, Finding, ReportFacts, Rule, credible_year, doubted
 from monitor.similarity import Corpus
 from nianbao import config
 from nianbao.store import now
@@ -36,7 +36,7 @@ from nianbao.store import now
 log = logging.getLogger(__name__)
 
 REPORT_COLUMNS = ("id", "agency_id", "year", "format", "url", "published_at", "first_seen_at", "changed_at",
-                  "removed_at", "versions", "text", "agency_found", "tables")
+                  "removed_at", "versions", "text", "agency_found", "tables", "doubts")
 FLAG_KEYS = ("agency_id", "agency_name", "year", "kind", "rule", "message", "report_url", "detected_at",
              "audience", "region_code")
 _REGION_PARTS = re.compile(r".+?(?:自治区|自治州|特别行政区|省|市|县|区|州|盟|旗)")
@@ -83,8 +83,13 @@ def _load_context(db: sqlite_utils.Database, settings: dict[str, Any], as_of: da
         runs[run["start_url"]].append(run)
     where, params = _year_filter(year)
     reported = {(a, y) for a, y in db.execute(f"select agency_id, year from reports {where}", params)}
+    unresolved: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for doc in db.query("select url, start_url, year, title, reason, candidates from documents "
+                        "where status in ('unmatched', 'error') and candidates is not null and year is not null "
+                        "order by url"):
+        unresolved[(doc["start_url"] or "", doc["year"])].append(doc)
     return Context(settings=settings, as_of=as_of, years=years, agencies=agencies, reported=reported,
-                   watched=watched_since(db), portal_runs=dict(runs))
+                   watched=watched_since(db), portal_runs=dict(runs), unresolved=dict(unresolved))
 
 
 def _text_changed(db: sqlite_utils.Database) -> set[int]:
@@ -111,6 +116,15 @@ def _tables(stored: Any, report_id: int) -> dict[str, dict[str, dict[str, Any]]]
             for table, rows in tables.items() if isinstance(rows, dict)}
 
 
+def _doubts(stored: Any) -> dict[str, list[str]]:
+    """``reports.doubts`` (table → row keys); anything else stored there reads as none."""
+    try:
+        doubts = orjson.loads(stored) if isinstance(stored, str) else {}
+    except orjson.JSONDecodeError:
+        return {}
+    return {t: rows for t, rows in doubts.items() if isinstance(rows, list)} if isinstance(doubts, dict) else {}
+
+
 def _reports(db: sqlite_utils.Database, ctx: Context, year: int | None, part: Part
              ) -> Iterator[tuple[ReportFacts, list[str]]]:
     """The reports of ``part`` by agency and year, each linked to the agency's report
@@ -130,7 +144,7 @@ def _reports(db: sqlite_utils.Database, ctx: Context, year: int | None, part: Pa
             first_seen_at=record["first_seen_at"], changed_at=record["changed_at"],
             removed_at=record["removed_at"], versions=record["versions"],
             text=record["text"] if isinstance(record["text"], str) else None,
-            tables=_tables(record["tables"], record["id"]),
+            tables=_tables(record["tables"], record["id"]), doubts=_doubts(record["doubts"]),
         )
         if (previous is not None and report.agency_id and previous.agency_id == report.agency_id
                 and previous.year is not None and previous.year + 1 == report.year):
@@ -166,7 +180,8 @@ def _scan(path: str, ctx: Context, year: int | None, part: Part) -> Scan:
         for number, rule in report_rules:
             if credible or not rule.needs_year:
                 try:
-                    scan.findings.extend((number, finding) for finding in rule.check(report, ctx))
+                    scan.findings.extend((_as_said(number, rule, report, finding), finding)
+                                         for finding in rule.check(report, ctx))
                 except (TypeError, ValueError) as exc:   # a value that is not a number, say
                     log.warning("report %s (%s %s): rule %s not applied, bad data: %s", report.id, report.agency_id,
                                 report.year, rule.id, exc)
@@ -174,6 +189,14 @@ def _scan(path: str, ctx: Context, year: int | None, part: Part) -> Scan:
             log.warning("report %s (%s %s) has no text; text rules skipped", report.id, report.agency_id, report.year)
     db.close()
     return scan
+
+
+def _as_said(number: int, rule: Rule, report: ReportFacts, finding: Finding) -> int:
+    """The rule a finding is raised under: an accusing rule's review twin when our reading
+    of the rows it rests on is in doubt."""
+    if rule.involves is not None and doubted(report, rule.involves(report, finding)):
+        return REVIEW_TWINS[number]
+    return number
 
 
 def _parts(db: sqlite_utils.Database, count: int, parts: int) -> list[Part]:

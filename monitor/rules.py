@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 from monitor.deadlines import as_date, deadline
 from monitor.similarity import narrative
 from nianbao.views import COLUMNS, ROWS, TABLE_LABELS
+from parsers.report import WHOLE_TABLE
 from parsers.template import active_items, application_rows
 
 FIRST_YEAR, LAST_YEAR = 2008, 2100   # 条例 took effect 2008; anything outside is bad data
@@ -91,6 +92,7 @@ class ReportFacts:
     versions: int | None
     text: str | None
     tables: dict[str, Table] = field(default_factory=dict)
+    doubts: dict[str, list[str]] = field(default_factory=dict)   # table → rows whose reading is in doubt
     last_year: ReportFacts | None = None   # the agency's report for the year before, if stored
 
     @property
@@ -145,11 +147,58 @@ class Context:
     copies: list[tuple[Author, Author, float]] = field(default_factory=list)  # (copier, original, similarity)
     versions_text_changed: set[int] = field(default_factory=set)
     undetermined: set[tuple[str, str]] = field(default_factory=set)  # (agency_id, kind) we cannot judge now
+    # Documents on each portal, by (start_url, year), that may be an agency's report but were
+    # not taken (``documents.candidates``): the evidence a report is not absent.
+    unresolved: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
 
     def failing_portal(self, start_url: str | None) -> bool:
         """Whether we cannot vouch for what the portal holds: never crawled, or last run failed."""
         runs = self.portal_runs.get(start_url or "")
         return not runs or runs[-1]["status"] == "failed"
+
+    def listing_incomplete(self, start_url: str | None) -> bool:
+        """Whether the last crawl could not read every list page of the portal (older runs
+        did not record it, and count as complete, as they were judged then)."""
+        runs = self.portal_runs.get(start_url or "")
+        return bool(runs) and runs[-1].get("listing_complete") == 0
+
+    def candidates_for(self, agency_id: str, start_url: str | None, year: int) -> list[dict[str, Any]]:
+        """Unresolved documents on the agency's portal that could be its report for ``year``."""
+        return [doc for doc in self.unresolved.get((start_url or "", year), ())
+                if doc["candidates"] == "*" or agency_id in doc["candidates"].split(",")]
+
+    @cached_property
+    def unreported(self) -> list[Unreported]:
+        """Every agency and year past its deadline without a stored report, with what the
+        crawl saw: nothing that could be it (``absent``, the evidence ``missing`` needs), a
+        document that could be it (``candidate``), or a listing it could not read in full
+        (``incomplete``). A portal we could not crawl says nothing."""
+        found = []
+        for agency_id, agency in self.agencies.items():
+            start_url = agency.get("start_url")
+            if self.failing_portal(start_url):
+                self.undetermined.add((agency_id, "missing"))
+                continue
+            incomplete = self.listing_incomplete(start_url)
+            for year in self.years:
+                due = deadline(self.settings, agency.get("agency_type"), year)
+                if due >= self.as_of or (agency_id, year) in self.reported:
+                    continue
+                documents = self.candidates_for(agency_id, start_url, year)
+                evidence = "candidate" if documents else "incomplete" if incomplete else "absent"
+                if evidence == "incomplete":
+                    self.undetermined.add((agency_id, "missing"))
+                found.append(Unreported(agency_id, agency, year, due, evidence, documents))
+        return found
+
+
+class Unreported(NamedTuple):
+    agency_id: str
+    agency: dict[str, Any]
+    year: int
+    due: date
+    evidence: str   # absent, candidate, incomplete
+    documents: list[dict[str, Any]]
 
 
 def number(value: Any) -> str:
@@ -259,6 +308,34 @@ def check_review_totals(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
             yield _finding(report, group=group, group_label=label, expected=number(sum(parts)), found=number(total))
 
 
+# --- which rows a table rule's finding rests on: a doubt there makes it a review ----------
+
+Involved = tuple[str, tuple[str, ...]]   # (table, row keys)
+
+
+def rows_of_balance(report: ReportFacts, finding: Finding) -> Involved:
+    return "applications", ("new", "carried_over", "processed_total", "carried_forward")
+
+
+def rows_of_results(report: ReportFacts, finding: Finding) -> Involved:
+    return "applications", (*result_rows(report.template), "processed_total")
+
+
+def rows_of_row_total(report: ReportFacts, finding: Finding) -> Involved:
+    return "applications", (finding.fields["row"],)
+
+
+def rows_of_review_total(report: ReportFacts, finding: Finding) -> Involved:
+    return "review_litigation", (finding.fields["group"],)
+
+
+def doubted(report: ReportFacts, involved: Involved) -> bool:
+    """Whether our reading of any row a finding rests on raised a doubt (``*``: the whole table)."""
+    table, rows = involved
+    doubts = report.doubts.get(table) or ()
+    return WHOLE_TABLE in doubts or any(row in doubts for row in rows)
+
+
 def check_template(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
     """Reports for 2019–2020 follow the 2019 template, 2021 on the 2021 one; 2019 only a warning."""
     if report.format not in TEMPLATE_FROM or report.year is None or report.year == 2019:
@@ -355,15 +432,35 @@ def check_removed(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
 # --- corpus rules -------------------------------------------------------------------------
 
 def check_missing(ctx: Context) -> Iterator[Finding]:
-    """No report once the deadline has passed — unless we could not crawl the portal."""
-    for agency_id, agency in ctx.agencies.items():
-        if ctx.failing_portal(agency.get("start_url")):
-            ctx.undetermined.add((agency_id, "missing"))
-            continue
-        for year in ctx.years:
-            due = deadline(ctx.settings, agency.get("agency_type"), year)
-            if due < ctx.as_of and (agency_id, year) not in ctx.reported:
-                yield Finding(agency_id, year, {"due": due.isoformat(), "as_of": ctx.as_of.isoformat()})
+    """No report once the deadline has passed, and evidence of absence: the last crawl read
+    the portal's whole listing and left nothing on it that could be the report."""
+    for gap in ctx.unreported:
+        if gap.evidence == "absent":
+            yield Finding(gap.agency_id, gap.year, {"due": gap.due.isoformat(), "as_of": ctx.as_of.isoformat()})
+
+
+def check_missing_candidate(ctx: Context) -> Iterator[Finding]:
+    """No report stored, but a document on the portal may be it: a person should look."""
+    for gap in ctx.unreported:
+        if gap.evidence == "candidate":
+            doc = gap.documents[0]
+            yield Finding(gap.agency_id, gap.year, {
+                "due": gap.due.isoformat(), "title": doc.get("title") or doc["url"], "reason": doc.get("reason") or "",
+                "count": len(gap.documents)}, doc["url"])
+
+
+def check_listing_incomplete(ctx: Context) -> Iterator[Finding]:
+    """A portal whose listing the last crawl could not read in full, while some of its
+    agencies have no report: their absence is not judged until it can be."""
+    portals: dict[str, list[str]] = {}
+    for gap in ctx.unreported:
+        if gap.evidence == "incomplete":
+            names = portals.setdefault(gap.agency.get("start_url") or "", [])
+            name = gap.agency.get("agency_name") or gap.agency_id
+            if name not in names:
+                names.append(name)
+    for start_url, names in portals.items():
+        yield Finding(start_url, 0, {"start_url": start_url, "agencies": "、".join(names)}, start_url)
 
 
 def check_carryover_applications(report: ReportFacts, ctx: Context) -> Iterator[Finding]:
@@ -441,12 +538,15 @@ def check_discovery_dropped(ctx: Context) -> Iterator[Finding]:
 class Rule:
     id: str                  # the flag's rule; {fields} come from each finding
     kind: str
-    scope: str               # "report" (one report at a time) or "corpus" (the whole run)
+    scope: str               # "report" (one report at a time), "corpus" (the whole run) or "doubt" (a review twin)
     check: Callable[..., Iterable[Finding]]
     message: str             # str.format template over the finding's fields
     audience: str = "agency"
     portal: bool = False     # about a portal, not a report year (year 0)
     needs_year: bool = False  # judged only for a credible report year (see ``credible_year``)
+    # For a rule that accuses on table values: the rows a finding rests on. Where our reading
+    # of them is in doubt, the finding is the rule's ``review`` twin instead (``doubted``).
+    involves: Callable[[ReportFacts, Finding], Involved] | None = None
 
 
 # Each kind of flag as a clerk calls it (terminal summaries, e-mail headlines).
@@ -454,26 +554,27 @@ KIND_NAMES = {
     "missing": "未发布", "late": "逾期发布", "unbalanced": "表格数据不平衡", "incomplete": "表格不完整",
     "carryover": "与上年数据不衔接", "template": "未按统一格式", "early": "提前发布", "narrative": "正文与表格不符",
     "inconsistent": "年度与统计期限不符", "copied": "内容雷同", "changed": "发布后被修改", "removed": "被撤下",
-    "unreachable": "门户无法访问", "discovery_dropped": "门户抓取结果骤减",
+    "unreachable": "门户无法访问", "discovery_dropped": "门户抓取结果骤减", "review": "待人工核对",
 }
 
 _T3 = TABLE_LABELS["applications"]
 _T4 = TABLE_LABELS["review_litigation"]
 _T2 = TABLE_LABELS["active"]
 
-RULES: tuple[Rule, ...] = (
+_RULES: tuple[Rule, ...] = (
     Rule("year", "incomplete", "report", check_year, "报告年度{found}超出合理范围，请核对标题与统计期间"),
     Rule("tables", "incomplete", "report", check_no_tables,
          "未能读取年报中的任何表格（二、三、四），可能只有图片或表格缺失，无法核对数据"),
     Rule("{table}.blank", "incomplete", "report", check_blank_cells, "{label}：{detail}"),
     Rule("applications.balance.{column}", "unbalanced", "report", check_balance,
-         _T3 + " {column_label}列：第一项+第二项={lhs}，第三项总计+第四项={rhs}"),
+         _T3 + " {column_label}列：第一项+第二项={lhs}，第三项总计+第四项={rhs}", involves=rows_of_balance),
     Rule("applications.results.{column}", "unbalanced", "report", check_results,
-         _T3 + " {column_label}列：三（七）总计={found}，三（一）至三（六）各项之和={expected}"),
+         _T3 + " {column_label}列：三（七）总计={found}，三（一）至三（六）各项之和={expected}", involves=rows_of_results),
     Rule("applications.row_total.{row}", "unbalanced", "report", check_row_totals,
-         _T3 + " {row_label}行：总计={found}，自然人与法人或其他组织各列之和={expected}"),
+         _T3 + " {row_label}行：总计={found}，自然人与法人或其他组织各列之和={expected}", involves=rows_of_row_total),
     Rule("review_litigation.total.{group}", "unbalanced", "report", check_review_totals,
-         _T4 + " {group_label}：总计={found}，结果维持+结果纠正+其他结果+尚未审结={expected}"),
+         _T4 + " {group_label}：总计={found}，结果维持+结果纠正+其他结果+尚未审结={expected}",
+         involves=rows_of_review_total),
     Rule("template", "template", "report", check_template,
          "表格应使用{expected}年版统一格式（{doc}），实际为{found}年版格式", needs_year=True),
     Rule("template.2019", "template", "report", check_template_2019,
@@ -488,6 +589,12 @@ RULES: tuple[Rule, ...] = (
          "年报发布后被修改：{changed}发现内容不同的新版本（共{versions}个版本，旧版本已保存）"),
     Rule("removed", "removed", "report", check_removed, "年报已从网站撤下：{removed}起原网址{url}不再提供该报告"),
     Rule("missing", "missing", "corpus", check_missing, "截至{as_of}未发现该年度政府信息公开工作年度报告（截止日期{due}）"),
+    Rule("review.missing.candidate", "review", "corpus", check_missing_candidate,
+         "未能确认该年度报告：门户上有{count}份文件可能是该报告但未能读取或匹配（“{title}”：{reason}），"
+         "请人工核对，核实前不判定未发布", audience="operator"),
+    Rule("review.listing_incomplete", "review", "corpus", check_listing_incomplete,
+         "门户{start_url}上次抓取未能读完全部列表页，以下机构暂无报告但不判定未发布：{agencies}",
+         audience="operator", portal=True),
     Rule("carryover.applications.{column}", "carryover", "report", check_carryover_applications,
          _T3 + " {column_label}列：二、上年结转={found}，{last_year}年度报告四、结转下年度继续办理={expected}",
          needs_year=True),
@@ -503,3 +610,17 @@ RULES: tuple[Rule, ...] = (
          "门户{start_url}上次抓取发现{before}份年报，{at}仅发现{now}份，可能网站改版使抓取失效；涉及：{agencies}",
          audience="operator", portal=True),
 )
+
+
+def review_twin(rule: Rule) -> Rule:
+    """The operator's version of a rule that accuses on table values, for a finding whose
+    rows we may have misread: the same finding, said to whoever runs nianbao."""
+    return Rule(f"review.{rule.id}", "review", "doubt", rule.check,
+                "表格读取存疑（行列错位、无法识别或经OCR读取），以下不平衡暂不公布，请人工核对：" + rule.message,
+                audience="operator", needs_year=rule.needs_year)
+
+
+# Index in RULES of each accusing rule's review twin (appended after the rules themselves).
+REVIEW_TWINS = {number: len(_RULES) + offset
+                for offset, number in enumerate(n for n, rule in enumerate(_RULES) if rule.involves)}
+RULES: tuple[Rule, ...] = (*_RULES, *(review_twin(_RULES[number]) for number in REVIEW_TWINS))

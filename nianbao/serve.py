@@ -64,6 +64,19 @@ BROWSE_VIEWS = {
         left join agencies a on a.agency_id = f.agency_id
         left join reports r on r.agency_id = f.agency_id and r.year = f.year
     """,
+    "review_list": """
+        select f.id, f.year, coalesce(a.region_name, f.region_code) as region_name,
+               coalesce(f.agency_name, a.agency_name) as agency_name, f.message, f.report_url, f.rule, f.agency_id,
+               case when f.resolved_at is null then 'open' else 'resolved' end as status, f.detected_at, f.resolved_at
+        from flags f
+        left join agencies a on a.agency_id = f.agency_id
+        where f.kind = 'review'
+    """,
+    "unresolved_documents": """
+        select url, title, year, status, reason, agency_found, candidates, start_url, page_url, fetched_at
+        from documents
+        where status in ('unmatched', 'error')
+    """,
     "report_list": """
         select r.id, r.year, a.region_name, a.agency_type, r.agency_id, a.agency_name, r.title,
                r.published_at, r.published_at_source, r.file_type, r.format, r.url, r.file_url,

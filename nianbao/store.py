@@ -82,17 +82,19 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db["portal_runs"].create(
         {"id": int, "run_id": str, "start_url": str, "agency_ids": str, "started_at": str,
          "finished_at": str, "pages_fetched": int, "documents_fetched": int, "reports_found": int,
-         "reports_previous": int, "errors": int, "status": str},
+         "reports_previous": int, "errors": int, "status": str, "listing_complete": int},
         pk="id", if_not_exists=True,
     )
     db["portal_runs"].create_index(["start_url", "run_id"], if_not_exists=True)
     # Every report page or attachment the crawler fetched, with the validators (ETag,
-    # Last-Modified, size) that let the next crawl skip it unchanged, and for a report that
-    # fitted no agency or year, what it was matched against.
+    # Last-Modified, size) that let the next crawl skip it unchanged; for one not stored as a
+    # report, why (``reason``), what it was matched against, and the portal's agencies whose
+    # report it may still be (``candidates``, ``*`` for any): the monitor's evidence.
     db["documents"].create(
         {"url": str, "agency_id": str, "year": int, "kind": str, "page_url": str, "sha256": str, "etag": str,
          "last_modified": str, "content_length": int, "filename": str, "attachments": str, "published_at": str,
-         "published_at_source": str, "fetched_at": str, "status": str, "matched_against": str},
+         "published_at_source": str, "fetched_at": str, "status": str, "matched_against": str, "start_url": str,
+         "title": str, "agency_found": str, "reason": str, "candidates": str},
         pk="url", if_not_exists=True,
     )
     _ensure_matched_against(db)
@@ -191,7 +193,8 @@ def _ensure_matched_against(db: sqlite_utils.Database) -> None:
 
 
 # Columns added after databases were written with their table: (table, column, type).
-ADDED_COLUMNS = (("reports", "ocr", int), ("reports", "doubts", str))
+ADDED_COLUMNS = (("reports", "ocr", int), ("reports", "doubts", str), ("portal_runs", "listing_complete", int),
+                 *(("documents", column, str) for column in ("start_url", "title", "agency_found", "reason", "candidates")))
 
 
 def _ensure_added_columns(db: sqlite_utils.Database) -> None:

@@ -5,7 +5,6 @@ Parsed with lxml's HTML parser (the one beautifulsoup4 would use, without the ob
 tree on top: pages are read by the thousand). The article is the innermost element
 holding every table that carries template labels; a page without such tables is not a
 report, unless its article shows the tables as images, which is said so.
-``page_meta`` is the small reading of a page the crawler needs without parsing a report.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import re
 import lxml.html
 from lxml import etree
 
-from parsers import grid, meta
+from parsers import grid, identity, meta
 from parsers import template as T
 from parsers.encoding import decode
 from parsers.report import Report
@@ -30,12 +29,8 @@ BLOCK_TAGS = frozenset(("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "l
 # Words (normalised) that make a table one of the template's.
 TABLE_LABELS = tuple(T.normalize(w) for w in ("信息内容", "第二十条", "申请人情况", "自然人", "本年新收", "予以公开",
                                               "行政复议", "结转下年度", "尚未审结"))
-# Words of a page that is about an annual report (for the image-only case).
-REPORT_WORDS = ("年度报告", "年报", "工作报告")
 MAX_SPAN = 100  # rows or columns one cell may cover
 MAX_CELLS = 200_000  # positions of one expanded table
-VISIBLE_DATE = re.compile(rf"({'|'.join(meta.PUBLISHED_LABELS)})\s*[:：]?\s*"
-                          r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:时]\d{1,2}分?)?)")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 
@@ -59,25 +54,10 @@ def _meta_tags(document: etree._Element) -> dict[str, str]:
 
 
 def _visible_date(document: etree._Element) -> tuple[str, str] | None:
+    """(day, label) of the publication date the page prints, chrome included (its header
+    tables and ``<font>`` tags are where legacy systems put it)."""
     body = document.find("body")
-    match = VISIBLE_DATE.search(_SPACES.sub(" ", (body if body is not None else document).text_content()))
-    return (match.group(1), match.group(2)) if match else None
-
-
-def page_meta(data: bytes, declared: str | None = None) -> dict:
-    """A page read without parsing it as a report: ``title`` (<title>), ``h1``, ``meta``
-    (name → content), ``date`` (the visible 发布日期 text, if any, as ``(label, value)``)
-    and ``links`` (absolute-or-not href, link text), for the crawler."""
-    document = _document(data, declared)
-    title = document.find(".//title")
-    heading = document.find(".//h1")
-    return {
-        "title": _text(title) if title is not None else None,
-        "h1": _text(heading) if heading is not None else None,
-        "meta": _meta_tags(document),
-        "date": _visible_date(document),
-        "links": [(a.get("href"), _text(a)) for a in document.iter("a") if a.get("href")],
-    }
+    return meta.labelled_date(_SPACES.sub(" ", (body if body is not None else document).text_content()))
 
 
 # --- tables ------------------------------------------------------------------------------
@@ -252,10 +232,6 @@ def parse(data: bytes, source: str) -> Report:
         if comment.getparent() is not None:
             comment.drop_tree()
     hints = _meta_tags(document)
-    visible = _visible_date(document)
-    if visible:
-        label, value = visible
-        hints.setdefault(label if label in meta.PUBLISHED_META else meta.PUBLISHED_LABELS[0], value)
     title = document.find(".//title")
     heading = document.find(".//h1")
     title_text = next((t for t in (_text(e) for e in (title, heading) if e is not None) if t), None)
@@ -263,12 +239,15 @@ def parse(data: bytes, source: str) -> Report:
     if article is None:
         page_text = _text(document)
         named = title_text or hints.get("ArticleTitle") or ""
-        if _article_images(document) and any(w in named for w in REPORT_WORDS):
+        if _article_images(document) and any(w in named for w in identity.REPORT_WORDS):
             return Report.failed(source, "html", f"the report's tables are images, not text ({named[:60]})")
         return Report.failed(source, "html", f"not an annual report: no disclosure tables on the page "
                                              f"({(named or page_text)[:40]!r})")
     walker = Walker.of(article)
     report = Report(source=source, file_type="html", text="\n".join(walker.lines))
     meta.describe(report, title=title_text, meta=hints)
+    visible = _visible_date(document)
+    if report.published_at is None and visible:
+        report.published_at, report.published_at_source = visible[0], f"text:{visible[1]}"
     grid.fill_tables(report, walker.rows)
     return report

@@ -11,15 +11,13 @@ from __future__ import annotations
 import codecs
 import re
 
-from parsers import grid, meta
+from parsers import grid, identity, meta
 from parsers.encoding import decode
 from parsers.report import Report
 
 _WIDE_SPACE = re.compile(r"[ \u3000]{2,}")
 _MD_SEPARATOR = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
-# What a text must show to be taken for an annual report when no table was found.
-_REPORT_TITLE_WORDS = ("年度报告", "年报", "工作报告")
 
 
 def split_line(line: str) -> list[str] | None:
@@ -66,7 +64,7 @@ def parse(data: bytes, source: str) -> Report:
     meta.describe(report)
     grid.fill_tables(report, rows_of(text))
     has_tables = bool(report.active or report.applications or report.review_litigation)
-    if not has_tables and not any(w in (report.title or "") for w in _REPORT_TITLE_WORDS):
+    if not has_tables and not any(w in (report.title or "") for w in identity.REPORT_WORDS):
         first = "".join(ch for ch in next((line.strip() for line in text.splitlines() if line.strip()), "")
                         if ch.isprintable())[:40]
         return Report.failed(source, "txt", f"not an annual report: no disclosure tables and no report title (starts {first!r})")

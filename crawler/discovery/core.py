@@ -15,18 +15,13 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
+from parsers.identity import DISCLOSURE_WORDS, REPORT_WORDS, decoy_word, title_years
+
 # Anchor words that name the annual-report column or the way to it (DOMAIN.md).
 COLUMN_WORDS = ("信息公开年报", "信息公开年度报告", "公开年报", "年报专栏", "年度报告", "年报", "政府信息公开",
                 "信息公开", "政务公开")
-# Words a report's title carries; one is enough when the title also names disclosure.
-REPORT_WORDS = ("年度报告", "年报", "工作报告")
-DISCLOSURE_WORDS = ("信息公开", "政务公开")
-# Titles with report words that are not reports.
-DECOY_WORDS = ("工作要点", "指南", "通知", "编制", "预算", "决算", "解读", "图解", "计划", "方案", "制度", "目录",
-               "考核", "测评", "评估", "培训", "征集")
 PAGER_WORDS = ("下一页", "下页", "尾页", "末页", "上一页", "上页", "首页")
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps")
-YEAR_IN_TITLE = re.compile(r"(?<!\d)(20\d{2})\s*年")
 
 
 @dataclass(frozen=True)
@@ -56,12 +51,8 @@ class Family:
 
 def is_report_title(text: str) -> bool:
     """A report's title names its year; a column called 政府信息公开年报 does not."""
-    return (bool(YEAR_IN_TITLE.search(text)) and any(w in text for w in REPORT_WORDS) and any(w in text for w in DISCLOSURE_WORDS)
-            and not any(w in text for w in DECOY_WORDS))
-
-
-def title_years(text: str) -> set[int]:
-    return {int(y) for y in YEAR_IN_TITLE.findall(text)}
+    return (bool(title_years(text)) and any(w in text for w in REPORT_WORDS) and any(w in text for w in DISCLOSURE_WORDS)
+            and decoy_word(text) is None)
 
 
 def is_attachment(url: str, text: str, families: list[Family]) -> bool:
@@ -78,7 +69,7 @@ def classify(url: str, text: str, families: list[Family]) -> str | None:
         return "report"
     if text.strip() in PAGER_WORDS:
         return "list"
-    if any(w in text for w in COLUMN_WORDS) and not any(w in text for w in DECOY_WORDS):
+    if any(w in text for w in COLUMN_WORDS) and decoy_word(text) is None:
         return "nav"
     return None
 

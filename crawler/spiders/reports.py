@@ -1,7 +1,7 @@
 """``reports``: from every registry start URL to the annual reports, for every CMS family.
 
 Rows sharing a start URL form one portal, crawled once; what a report page says decides
-whose report it is (``crawler.matching``). The spider only walks: discovery knowledge
+whose report it is (``parsers.identity``). The spider only walks: discovery knowledge
 lives in ``crawler.discovery``, storage in ``crawler.pipelines``, when to ask again in
 ``crawler.revisit``, what a portal stopped offering in ``crawler.removals``. A known
 document whose recheck is not due costs no request; one that is due is asked for with
@@ -26,14 +26,13 @@ from scrapy_playwright.page import PageMethod
 
 from crawler import pages, shields
 from crawler.discovery import Link, discover, needs_render
-from crawler.discovery.core import title_years
 from crawler.discovery.families import FAMILIES
 from crawler.discovery.spa import RENDER_VALUES
-from crawler.matching import agencies_from
 from crawler.portals import Portal, Progress, record_runs
 from crawler.removals import GONE_STATUSES, reconcile
 from crawler.revisit import Revisit
 from nianbao import config, store
+from parsers.identity import agencies_from, title_years
 
 # Request kinds whose failure is worth a crawl_errors row; a dead navigation link is not.
 REPORTED_FAILURES = ("start", "list", "report", "attachment")

@@ -117,14 +117,22 @@ class World:
             fetched_at=fetched_at or f"{report.year + 1}-01-20T00:00:00+00:00")
         return report_id
 
-    def run(self, start_url: str, status: str, found: int, started: str = "2024-05-01T00:00:00+00:00") -> None:
+    def run(self, start_url: str, status: str, found: int, started: str = "2024-05-01T00:00:00+00:00",
+            listing_complete: bool = True) -> None:
         self.runs += 1
         ids = ",".join(a["agency_id"] for a in AGENCIES if a["start_url"] == start_url)
         self.db["portal_runs"].insert({
             "run_id": f"run{self.runs}", "start_url": start_url, "agency_ids": ids, "started_at": started,
             "finished_at": started, "pages_fetched": 0 if status == "failed" else 5, "documents_fetched": found,
             "reports_found": found, "reports_previous": None, "errors": 1 if status == "failed" else 0,
-            "status": status})
+            "status": status, "listing_complete": int(listing_complete)})
+
+    def unresolved(self, url: str, start_url: str, year: int, candidates: str, status: str = "unmatched",
+                   reason: str = "names no agency") -> None:
+        """A document the crawler could not take, that may be ``candidates``' report."""
+        store.save_document(self.db, {"url": url, "start_url": start_url, "year": year, "status": status,
+                                      "title": f"{year}年政府信息公开工作年度报告", "reason": reason,
+                                      "candidates": candidates})
 
     def full(self) -> None:
         """Every agency's 2022 and 2023 reports, balanced and on time."""

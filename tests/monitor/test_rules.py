@@ -36,7 +36,8 @@ def test_the_baseline_is_clean(world: World) -> None:
 def test_every_rule_kind_has_a_case_below() -> None:
     assert {r.kind for r in RULES} == {"incomplete", "unbalanced", "template", "early", "late", "narrative", "changed",
                                        "inconsistent",
-                                       "removed", "missing", "carryover", "copied", "unreachable", "discovery_dropped"}
+                                       "removed", "missing", "carryover", "copied", "unreachable", "discovery_dropped",
+                                       "review"}
     assert set(KIND_NAMES) == {r.kind for r in RULES}     # each has the name a clerk reads
 
 
@@ -97,6 +98,28 @@ def test_blank_cell_is_incomplete_never_balanced(world: World) -> None:
     flags = world.check()
     assert [(f["kind"], f["rule"]) for f in flags] == [("incomplete", "applications.blank")]
     assert "1个单元格为空" in flags[0]["message"] and "一、本年新收政府信息公开申请数量 自然人列" in flags[0]["message"]
+
+
+@pytest.mark.parametrize("doubts, kind", [
+    ({"applications": ["new"]}, "review"),            # a row the balance rests on was misread
+    ({"applications": ["*"]}, "review"),              # the whole table is in doubt (OCR, a dropped row)
+    ({"applications": ["granted"]}, "unbalanced"),    # a row the balance does not rest on
+    ({"review_litigation": ["*"]}, "unbalanced"),
+])
+def test_an_imbalance_on_doubted_rows_is_a_review(world: World, doubts: dict, kind: str) -> None:
+    world.full()
+    report = make_report(W, 2023)
+    report.applications["new"]["natural_person"] += 1
+    report.applications["new"]["total"] += 1
+    report.doubts = doubts
+    replace(world, W, 2023, report=report)
+    flags = world.check()
+    assert {(f["kind"], f["rule"]) for f in flags} == {
+        (kind, ("review." if kind == "review" else "") + f"applications.balance.{column}")
+        for column in ("natural_person", "total")}
+    assert {f["audience"] for f in flags} == {"operator" if kind == "review" else "agency"}
+    if kind == "review":
+        assert flags[0]["message"].startswith("表格读取存疑") and "第一项+第二项=5" in flags[0]["message"]
 
 
 def test_report_without_tables(world: World) -> None:
@@ -213,6 +236,36 @@ def test_missing_after_deadline_only(world: World) -> None:
     assert flags[0]["message"] == "截至2024-02-01未发现该年度政府信息公开工作年度报告（截止日期2024-01-31）"
     assert {(f["agency_id"], f["rule"]) for f in world.check(as_of=date(2024, 4, 1))} == {
         (W, "missing"), (HY, "missing"), (GOV, "missing")}
+
+
+def test_missing_needs_the_whole_listing_read(world: World) -> None:
+    world.full()
+    world.db["reports"].delete_where("agency_id = ? and year = 2023", [W])
+    world.run(WEISHI, "partial", 3, listing_complete=False)
+    flags = world.check()
+    assert [(f["agency_id"], f["year"], f["kind"], f["rule"], f["audience"]) for f in flags] == [
+        (WEISHI, 0, "review", "review.listing_incomplete", "operator")]
+    assert "尉氏县卫生健康委员会" in flags[0]["message"]
+
+
+def test_a_document_that_may_be_the_report_is_a_review_not_missing(world: World) -> None:
+    world.full()
+    world.db["reports"].delete_where("year = 2023 and agency_id != ?", [GOV])
+    world.unresolved("http://127.0.0.1/weishi/a.pdf", WEISHI, 2023, W, status="error", reason="cannot parse: damaged")
+    world.unresolved("http://127.0.0.1/weishi/b.html", WEISHI, 2022, W)   # another year: no evidence for 2023
+    flags = world.check()
+    assert {(f["agency_id"], f["kind"], f["rule"], f["audience"]) for f in flags} == {
+        (W, "review", "review.missing.candidate", "operator"), (HY, "missing", "missing", "agency")}
+    review = next(f for f in flags if f["kind"] == "review")
+    assert review["report_url"] == "http://127.0.0.1/weishi/a.pdf" and "cannot parse: damaged" in review["message"]
+
+
+def test_a_document_naming_no_body_could_be_anyones(world: World) -> None:
+    world.full()
+    world.db["reports"].delete_where("year = 2023")
+    world.unresolved("http://127.0.0.1/hanyin/x.html", HANYIN, 2023, "*")
+    flags = world.check()
+    assert {(f["agency_id"], f["kind"]) for f in flags} == {(W, "missing"), (GOV, "missing"), (HY, "review")}
 
 
 def test_unreachable_portal_is_not_missing(world: World) -> None:

@@ -1,6 +1,6 @@
 """HTML: generated portal pages of both templates read back cell for cell whatever their
 encoding and chrome; merged and nested tables; pages that are not reports, or whose
-tables are images, refused in one line; ``page_meta`` for the crawler."""
+tables are images, refused in one line."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_visible_publication_date_without_pubdate_meta() -> None:
     page = D.render_html(report, pub_date="2024-01-22").replace(b'<meta name="PubDate" content="2024-01-22">', b"")
     assert b"PubDate" not in page
     parsed = parse_bytes(page, "report.html")
-    assert (parsed.published_at, parsed.published_at_source) == ("2024-01-22", "meta:发布日期")
+    assert (parsed.published_at, parsed.published_at_source) == ("2024-01-22", "text:发布日期")  # printed, not a meta tag
     assert parsed.error is None and parsed.year == 2023  # the year reported on, not the year published
 
 
@@ -130,11 +130,9 @@ def test_tables_as_images_are_said_to_be_images() -> None:
     assert parsed.error.startswith("the report's tables are images, not text")
 
 
-def test_page_meta_for_the_crawler() -> None:
+def test_gbk_page_without_declared_charset() -> None:
     report = sample(47, "2021")
     page = D.render_html(report, encoding="gbk", declare_charset=False, pub_date="2024-01-20 10:00")
-    info = H.page_meta(page)
-    assert info["title"] == report["title"] and info["h1"] == report["title"]
-    assert info["meta"]["PubDate"] == "2024-01-20 10:00" and info["meta"]["ColumnName"] == "政府信息公开年报"
-    assert info["date"] == ("发布日期", "2024-01-20 10:00")
-    assert ("/col/col105/index.html", "政府信息公开年报") in info["links"]
+    parsed = parse_bytes(page, "gbk.html")
+    assert parsed.title == report["title"]
+    assert (parsed.published_at, parsed.published_at_source) == ("2024-01-20", "meta:PubDate")

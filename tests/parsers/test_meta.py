@@ -1,10 +1,12 @@
-"""parsers.meta: agency, report year, title and publication date."""
+"""parsers.meta: title and publication date, and the description of a report (its agency
+and year come from parsers.identity, tried here on how real bodies write them)."""
 
 from __future__ import annotations
 
 import pytest
 
-from parsers.meta import describe, find_agencies, find_agency, find_published, find_year, parse_date, title_agency
+from parsers.identity import find_agencies, find_agency, find_year, title_agency
+from parsers.meta import describe, find_published, labelled_date, parse_date
 from parsers.report import Report
 
 BODY = """一、总体情况
@@ -133,3 +135,23 @@ def test_site_name_cut_from_page_title(page_title: str) -> None:
     from parsers.meta import title_segment
 
     assert title_segment(page_title) == "某某县民政局2020年政府信息公开工作年度报告"
+
+
+@pytest.mark.parametrize("text, found", [
+    ("发布时间：2024-01-22 09:30 来源：本站", ("2024-01-22", "发布时间")),
+    ("时间：2022年01月26日 点击：", ("2022-01-26", "时间")),
+    ("更新时间：2020-1-14 15:55:58", ("2020-01-14", "更新时间")),
+    ("日期： 2022-1-5", ("2022-01-05", "日期")),
+    ("信息来源：县卫健委 发布日期：2024-01-22", ("2024-01-22", "发布日期")),
+    ("更新时间：2024-02-02 发布时间：2024-01-22", ("2024-01-22", "发布时间")),  # the most trusted label wins
+    ("成文日期：2024-01-10", None), ("统计时间：2023年1月1日至12月31日", None), ("办理时间2023年5月1日", None),
+])
+def test_labelled_dates_as_real_pages_print_them(text: str, found: tuple[str, str] | None) -> None:
+    assert labelled_date(text) == found
+
+
+def test_a_township_report_names_its_body_in_full() -> None:
+    text = "2023年，洧川镇认真贯彻落实条例。\n一、总体情况\n六、其他需要报告的事项\n无。\n尉氏县洧川镇人民政府\n2024年1月20日"
+    report = Report(source="x", file_type="html", text=text)
+    describe(report, title="洧川镇二〇二三年度政府信息公开工作年度报告")
+    assert (report.agency, report.year, report.published_at) == ("尉氏县洧川镇人民政府", 2023, None)
