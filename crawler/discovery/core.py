@@ -20,6 +20,7 @@ from parsers.identity import DISCLOSURE_WORDS, REPORT_WORDS, decoy_word, title_y
 # Anchor words that name the annual-report column or the way to it (DOMAIN.md).
 COLUMN_WORDS = ("信息公开年报", "信息公开年度报告", "公开年报", "年报专栏", "年度报告", "年报", "政府信息公开",
                 "信息公开", "政务公开")
+CUT_MARKS = ("…", "...", "..")   # how lists mark a title cut short
 PAGER_WORDS = ("下一页", "下页", "尾页", "末页", "上一页", "上页", "首页")
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps")
 
@@ -50,9 +51,12 @@ class Family:
 
 
 def is_report_title(text: str) -> bool:
-    """A report's title names its year; a column called 政府信息公开年报 does not."""
-    return (bool(title_years(text)) and any(w in text for w in REPORT_WORDS) and any(w in text for w in DISCLOSURE_WORDS)
-            and decoy_word(text) is None)
+    """A report's title names its year; a column called 政府信息公开年报 does not. A title
+    a list cut short (``洧川镇2023年政府信息公开…``, no title attribute to stand in) may have
+    lost its report words: naming a year and disclosure is enough then."""
+    cut_short = text.rstrip().endswith(CUT_MARKS)
+    return (bool(title_years(text)) and (cut_short or any(w in text for w in REPORT_WORDS))
+            and any(w in text for w in DISCLOSURE_WORDS) and decoy_word(text) is None)
 
 
 def is_attachment(url: str, text: str, families: list[Family]) -> bool:

@@ -83,3 +83,12 @@ def test_attachment_names_in_utf8_and_gbk() -> None:
     assert attachment_name(f"attachment; filename*=UTF-8''{quote('2023年度报告.docx')}") == "2023年度报告.docx"
     gbk = 'attachment; filename="2023年度报告.doc"'.encode("gbk").decode("latin-1")
     assert attachment_name(gbk) == "2023年度报告.doc"
+
+
+def test_report_titles_as_lists_print_them() -> None:
+    body = ('<a href="/a1.htm">洧川镇二〇二三年度政府信息公开工作年度报告</a>'
+            '<a href="/a2.htm">尉氏县市场监管局2023年政府信息公开...</a>'       # cut short, no title attribute
+            '<a href="/a3.htm">尉氏县2023年政府信息公开工作年度报告解读…</a>'    # a look-alike stays out
+            '<a href="/a4.htm">2023年度工作动态…</a>')
+    assert kinds(page("http://c.test/list.htm", body), allow_nav=False) == {
+        ("report", "http://c.test/a1.htm"), ("report", "http://c.test/a2.htm")}
