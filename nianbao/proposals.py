@@ -38,6 +38,8 @@ REFORM_RENAMES = {"国土资源局": "自然资源局", "国土资源和规划�
                   "工商行政管理局": "市场监督管理局", "食品药品监督管理局": "市场监督管理局"}
 # How alike two department keys must be to be one body renamed (教育局 → 教育体育局 is 0.75; 教育局/体育局 0.67).
 RENAME_SIMILARITY = 0.7
+# Id letters for bodies whose usual form makes poor initials.
+ID_WORDS = {"人民政府": "gov", "人民政府办公室": "gov-office"}
 PROPOSAL_COLUMNS = (*registry.REGISTRY_HEADER, "action", "former_name", "years", "evidence")
 
 
@@ -90,37 +92,49 @@ def _county_prefix(rows: list[dict[str, str]]) -> str:
     return identity.county_of(rows[0]["region_name"], rows[0]["agency_name"])
 
 
-def _portals(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
-    by_url: dict[str, list[dict[str, str]]] = defaultdict(list)
+def _regions(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    """Registry rows by region name: a body is registered when any agency of its county is it,
+    whichever portal that agency is crawled from."""
+    by_region: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
-        by_url[row["start_url"]].append(row)
-    return by_url
+        by_region[row["region_name"]].append(row)
+    return by_region
+
+
+def _home_region(name: str, regions: list[str]) -> str | None:
+    """The region among a portal's whose body ``name`` is: the one whose place it starts with,
+    else the first it does not fall outside of; None when it is another county's."""
+    inside = [r for r in regions if not registry.outside_county(name, r)]
+    return next((r for r in inside if any(name.startswith(p) for p in identity.region_places(r))),
+                inside[0] if inside else None)
 
 
 def seen_bodies(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> tuple[list[Body], list[str]]:
     """The unregistered bodies whose reports a crawl met on the registry's portals, and the
-    names it met there of bodies outside the portal's county (not proposed: their county's
+    names it met there of bodies outside the portals' counties (not proposed: their county's
     own portal is where they belong)."""
+    by_region = _regions(rows)
+    agencies = {region: identity.agencies_from(region_rows) for region, region_rows in by_region.items()}
     bodies: dict[tuple[str, str], Body] = {}
     outside: set[str] = set()
-    for start_url, portal_rows in _portals(rows).items():
-        region_rows = [r for r in portal_rows if r["region_name"] == portal_rows[0]["region_name"]]
-        agencies = identity.agencies_from(region_rows)
-        region_name, code = region_rows[0]["region_name"], region_rows[0]["region_code"]
-        places = identity.region_places(region_name)
+    for start_url in dict.fromkeys(r["start_url"] for r in rows):
+        regions = list(dict.fromkeys(r["region_name"] for r in rows if r["start_url"] == start_url))
         for doc in db.query("select url, year, title, agency_found, reason from documents where status = 'unmatched' "
                             "and start_url = ? and year is not null", [start_url]):
             reason = doc["reason"] or ""
-            if not reason.startswith(NAMES_A_BODY) or reason == NAMES_NO_BODY:
-                continue
             name = doc["agency_found"] or identity.title_agency(doc["title"] or "")
-            if not name or identity.match_agency(agencies, name):
+            if not reason.startswith(NAMES_A_BODY) or reason == NAMES_NO_BODY or not name:
                 continue
-            if registry.outside_county(name, region_name):
+            region = _home_region(name, regions)
+            if region is None:
                 outside.add(name)
                 continue
-            key = identity.name_keys(name, places)[0]
-            body = bodies.setdefault((code, key), Body(key, code, region_name, _county_prefix(region_rows), start_url))
+            if identity.match_agency(agencies[region], name):
+                continue
+            region_rows = by_region[region]
+            key = identity.name_keys(name, identity.region_places(region))[0]
+            body = bodies.setdefault((region, key), Body(key, region_rows[0]["region_code"], region,
+                                                         _county_prefix(region_rows), start_url))
             body.names.append(name)
             body.documents[doc["url"]] = doc["year"]
     return list(bodies.values()), sorted(outside)
@@ -169,6 +183,8 @@ def renamed(old: Body, new: Body) -> bool:
 def _initials(body: Body) -> str:
     """Letters for an id: the pinyin initials of the body's shortest usual form (卫健委 → wjw, 张市镇 → zsz)."""
     key = body.key
+    if key in ID_WORDS:
+        return ID_WORDS[key]
     shorts = [s for full, forms in identity.SHORT_FORMS.items() if identity.canonical(full) == key for s in forms]
     word = min(shorts, key=len) if shorts else key
     letters = "".join(p[0] for p in lazy_pinyin(word, style=Style.FIRST_LETTER) if p and p[0].isalnum())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +23,8 @@ REGISTRY_HEADER = (*REGISTRY_COLUMNS, "render")
 CITY_PREFIXED_LEVELS = ("区",)
 # What a body's key ends with, by the agency type that name must have.
 TYPE_BY_KEY_END = (("township", ("镇", "乡", "街道")), ("government", ("人民政府", "人民政府办公室")))
+# Division names too generic to mean another county at the head of a body's name (城区供热站).
+GENERIC_DIVISION_NAMES = frozenset({"城区", "郊区", "矿区", "东区", "西区", "南区", "北区", "中区", "海域"})
 _CODE = re.compile(r"^\d{6}$")
 
 
@@ -93,9 +96,11 @@ def outside_county(name: str, region_name: str) -> str | None:
     return next((d.name for d in _division_names() if rest.startswith(d.name) and d.name not in own), None)
 
 
-def _division_names() -> list[divisions.Division]:
+@cache
+def _division_names() -> tuple[divisions.Division, ...]:
     """Divisions by name, longest first, so 开封市 is tried before 开封."""
-    return sorted(divisions.divisions().values(), key=lambda d: -len(d.name))
+    return tuple(sorted((d for d in divisions.divisions().values() if d.name not in GENERIC_DIVISION_NAMES),
+                        key=lambda d: -len(d.name)))
 
 
 def row_problems(row: dict[str, str]) -> list[str]:

@@ -223,13 +223,15 @@ def test_a_crawl_keeps_the_bodies_it_could_not_match_for_datasette(discovered: D
 # --- renames -----------------------------------------------------------------------------------
 
 RENAMING = County("weishi", "hanweb", "尉氏县", "410223", "河南省开封市尉氏县",
-                  [("gov", "尉氏县人民政府", "government"), ("jyj", "尉氏县教育局", "department")])
+                  [("gov", "尉氏县人民政府", "government"), ("jyj", "尉氏县教育局", "department"),
+                   ("czj", "尉氏县财政局", "department")])
 
 
 def renaming_world() -> World:
     """A county whose township was made a town (张市乡 → 张市镇), whose education bureau took on
     sports (教育局 → 教育体育局, registered under its old name), and whose town 洧川镇 writes its
-    name bare — plus a sports bureau (体育局) that is no rename."""
+    name bare — plus a sports bureau (体育局) that is no rename, and a finance bureau registered
+    with a column of its own that the county's column lists as well."""
     b = Builder(7)
     b.county(RENAMING, [
         Planned("410223-gov", "尉氏县人民政府", 2023, "html", "2024-03-20", "page"),
@@ -239,6 +241,7 @@ def renaming_world() -> World:
         Planned("x-zsz", "尉氏县张市镇人民政府", 2024, "html", "2025-01-22", "page"),
         Planned("x-wcz", "洧川镇", 2024, "html", "2025-01-23", "page"),
         Planned("x-tyj", "尉氏县体育局", 2024, "html", "2025-01-24", "page"),
+        Planned("410223-czj", "尉氏县财政局", 2024, "html", "2025-01-25", "page"),
     ], [("尉氏县2025年政务公开工作要点", "2025-03-01", "notice")])
     return b.world("2023-2024", date(2025, 6, 1))
 
@@ -247,7 +250,10 @@ def test_renamed_bodies_are_proposed_as_renames_not_as_new_agencies(tmp_path: Pa
     (tmp_path / "nianbao.toml").write_text(FAST, encoding="utf-8")
     world = renaming_world()
     with PortalServer(world) as server:
-        world.registry(server.base_url, tmp_path / "agencies.csv")
+        rows = world.registry(server.base_url)
+        own_column = server.base_url("weishi").rstrip("/") + "/czj/index.html"
+        write_registry(tmp_path / "agencies.csv",
+                       [{**row, "start_url": own_column} if row["agency_id"] == "410223-czj" else row for row in rows])
         result = registry_command(tmp_path, "discover", "--files", str(tmp_path / "files"), "--years", world.years)
     assert result.returncode == 0, result.stderr[-3000:]
     proposed = {row["agency_name"]: row for row in read_csv(tmp_path / "agencies.proposed.csv")}
