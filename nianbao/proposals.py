@@ -32,6 +32,8 @@ NAMES_A_BODY = "names "
 NAMES_NO_BODY = "names no agency"
 # What a township's or sub-district's name ends with when written in full, by its place word.
 TOWNSHIP_TAILS = (("街道", "办事处"), ("镇", "人民政府"), ("乡", "人民政府"))
+# Words a department's name starts with whose first character is no level word (市场监督管理局 is not 市 + 场…).
+LEVEL_CHARACTER_WORDS = ("市场", "市政", "市容", "区域", "县域")
 # Renames the 2018 reform made that share too few characters to be seen as similar.
 REFORM_RENAMES = {"国土资源局": "自然资源局", "国土资源和规划局": "自然资源和规划局",
                   "文化广电新闻出版局": "文化和旅游局", "安全生产监督管理局": "应急管理局",
@@ -47,7 +49,6 @@ PROPOSAL_COLUMNS = (*registry.REGISTRY_HEADER, "action", "former_name", "years",
 class Body:
     """One body seen on one portal: every form of its name, the years and documents found."""
 
-    key: str
     region_code: str
     region_name: str
     county: str               # 尉氏县, or 开封市鼓楼区 for a district whose government names its city
@@ -55,6 +56,7 @@ class Body:
     names: list[str] = field(default_factory=list)
     documents: dict[str, int] = field(default_factory=dict)  # url → year
     agency_id: str = ""       # set when the body is already registered (a rename's old name)
+    keys: set[str] = field(default_factory=set)  # every key its names have (name_keys)
 
     @property
     def years(self) -> list[int]:
@@ -64,23 +66,30 @@ class Body:
     def places(self) -> list[str]:
         return identity.region_places(self.region_name)
 
+    @property
+    def key(self) -> str:
+        """The key of its full name: what its id and a rename are judged by."""
+        return identity.name_keys(self.full_name(), self.places)[0]
+
     def full_name(self) -> str:
         """The fullest name the documents give, completed the way the body's official name is
-        written: its county in front, a township's 人民政府 (or 办事处) behind, no short form."""
+        written: its county in front (not 县… alone), a township's 人民政府 (or a sub-district's
+        办事处) behind, the county's own government as 人民政府, no short form."""
         name = max(self.names, key=lambda n: (len(n), self.names.count(n)))
+        key = identity.name_keys(name, self.places)[-1]   # 县政府 → 人民政府, 城关镇政府 → 城关镇
+        township = next((tail for place_word, tail in TOWNSHIP_TAILS if key.endswith(place_word)), None)
+        if township is not None:
+            return self.county + key + township
+        if key in ID_WORDS:
+            return self.county + key
         body = identity.strip_places(name, self.places)
         level = next((lv for lv in identity.COUNTY_LEVELS if body.startswith(lv)), "")
-        if level and not identity.name_keys(body, self.places)[0].endswith(("人民政府", "人民政府办公室")):
-            body = body[len(level):]   # 县卫健委 → 卫健委: the county is written in full below
+        if not body.startswith(LEVEL_CHARACTER_WORDS):
+            body = body[len(level):]   # 县卫健委 → 卫健委: the county is written in full in front
         for short, full in sorted(((s, f) for f, shorts in identity.SHORT_FORMS.items() for s in shorts),
                                   key=lambda pair: -len(pair[0])):
             if body.endswith(short) and not body.endswith(full):
-                body = body[: -len(short)] + full
-                break
-        for place_word, tail in TOWNSHIP_TAILS:
-            if body.endswith(place_word):
-                body += tail
-                break
+                return self.county + body[: -len(short)] + full
         return self.county + body
 
 
@@ -115,7 +124,7 @@ def seen_bodies(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> tuple[
     own portal is where they belong)."""
     by_region = _regions(rows)
     agencies = {region: identity.agencies_from(region_rows) for region, region_rows in by_region.items()}
-    bodies: dict[tuple[str, str], Body] = {}
+    bodies: list[Body] = []
     outside: set[str] = set()
     for start_url in dict.fromkeys(r["start_url"] for r in rows):
         regions = list(dict.fromkeys(r["region_name"] for r in rows if r["start_url"] == start_url))
@@ -131,22 +140,24 @@ def seen_bodies(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> tuple[
                 continue
             if identity.match_agency(agencies[region], name):
                 continue
-            region_rows = by_region[region]
-            key = identity.name_keys(name, identity.region_places(region))[0]
-            body = bodies.setdefault((region, key), Body(key, region_rows[0]["region_code"], region,
-                                                         _county_prefix(region_rows), start_url))
+            keys = identity.name_keys(name, identity.region_places(region))
+            body = next((b for b in bodies if b.region_name == region and b.keys & set(keys)), None)
+            if body is None:
+                region_rows = by_region[region]
+                body = Body(region_rows[0]["region_code"], region, _county_prefix(region_rows), start_url)
+                bodies.append(body)
+            body.keys.update(keys)   # 县市场监管局 and 尉氏县市场监督管理局 are one body, whichever came first
             body.names.append(name)
             body.documents[doc["url"]] = doc["year"]
-    return list(bodies.values()), sorted(outside)
+    return bodies, sorted(outside)
 
 
 def _registered(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> list[Body]:
     """The registry's agencies as bodies, with the years of the reports stored for them."""
     found: list[Body] = []
     for row in rows:
-        places = identity.region_places(row["region_name"])
-        body = Body(identity.name_keys(row["agency_name"], places)[0], row["region_code"], row["region_name"],
-                    "", row["start_url"], [row["agency_name"]], agency_id=row["agency_id"])
+        body = Body(row["region_code"], row["region_name"], "", row["start_url"], [row["agency_name"]],
+                    agency_id=row["agency_id"])
         for report in db.query("select url, year from reports where agency_id = ?", [row["agency_id"]]):
             body.documents[report["url"]] = report["year"]
         found.append(body)

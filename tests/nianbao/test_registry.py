@@ -25,9 +25,10 @@ from nianbao.demo.builder import Builder, County, Planned
 from nianbao.demo.counties import demo_world
 from nianbao.demo.server import PortalServer
 from nianbao.demo.world import World, write_registry
+from nianbao.proposals import Body, propose
 from nianbao.registry import check
 from nianbao.serve import prepare
-from nianbao.store import connect
+from nianbao.store import connect, save_document
 from tests.crawler.conftest import FAST, NIANBAO, REPO, crawl_in
 
 # The body on the demo's 尉氏县 column that publishes a real report but is not in the full
@@ -265,3 +266,46 @@ def test_renamed_bodies_are_proposed_as_renames_not_as_new_agencies(tmp_path: Pa
            ("add", "尉氏县张市乡人民政府", "2023 2024", "township")
     assert proposed["尉氏县体育局"]["action"] == "add" and not proposed["尉氏县体育局"]["former_name"]
     assert proposed["尉氏县洧川镇人民政府"]["agency_type"] == "township"
+
+
+# --- names and evidence, from the documents a crawl recorded ------------------------------------
+
+@pytest.mark.parametrize("names, full", [
+    (["洧川镇"], "尉氏县洧川镇人民政府"),
+    (["城关镇政府"], "尉氏县城关镇人民政府"),
+    (["尉氏县城关街道办"], "尉氏县城关街道办事处"),
+    (["县卫健委"], "尉氏县卫生健康委员会"),
+    (["县市场监管局", "开封市尉氏县市场监督管理局"], "尉氏县市场监督管理局"),
+    (["尉氏县人力资源和社会保障局"], "尉氏县人力资源和社会保障局"),
+    (["县政府办"], "尉氏县人民政府办公室"),
+])
+def test_a_body_is_proposed_by_its_full_official_name(names: list[str], full: str) -> None:
+    assert Body("410223", "河南省开封市尉氏县", "尉氏县", "http://weishi.example/", names).full_name() == full
+
+
+def test_only_reports_naming_an_unregistered_body_of_the_county_are_evidence(tmp_path: Path) -> None:
+    portal = "http://weishi.example/col/col1229/index.html"
+    rows = [{"agency_id": "410223-gov", "agency_name": "尉氏县人民政府", "region_code": "410223",
+             "region_name": "河南省开封市尉氏县", "agency_type": "government", "start_url": portal, "render": ""}]
+    db = connect(tmp_path / "r.db")
+    documents = [  # (status, reason, agency_found, title, year)
+        ("unmatched", "names 县市场监管局, not a registered agency of this portal", "县市场监管局",
+         "县市场监管局2023年政府信息公开工作年度报告", 2023),
+        ("unmatched", "names 尉氏县市场监督管理局, not a registered agency of this portal", "尉氏县市场监督管理局",
+         "尉氏县市场监督管理局2024年政府信息公开工作年度报告", 2024),
+        ("unmatched", "titled as a report but does not read as one", "尉氏县审计局", "尉氏县审计局2024年度报告", 2024),
+        ("unmatched", "names no agency", None, "2024年政府信息公开工作年度报告", 2024),
+        ("rejected", "look-alike (解读)", "尉氏县统计局", "尉氏县统计局2024年政府信息公开工作年度报告解读", 2024),
+        ("unmatched", "names 县政府, not a registered agency of this portal", "县政府",
+         "县政府2024年政府信息公开工作年度报告", 2024),
+        ("unmatched", "names 通许县教育局, not a registered agency of this portal", "通许县教育局",
+         "通许县教育局2024年政府信息公开工作年度报告", 2024),
+    ]
+    for number, (status, reason, found, title, year) in enumerate(documents):
+        save_document(db, {"url": f"http://weishi.example/art/{number}.html", "status": status, "reason": reason,
+                           "agency_found": found, "title": title, "year": year, "start_url": portal})
+    proposed, outside = propose(db, rows)
+    assert [(p["agency_id"], p["agency_name"], p["agency_type"], p["years"]) for p in proposed] == \
+           [("410223-scjgj", "尉氏县市场监督管理局", "department", "2023 2024")]
+    assert proposed[0]["evidence"] == "http://weishi.example/art/0.html http://weishi.example/art/1.html"
+    assert outside == ["通许县教育局"]
