@@ -215,28 +215,41 @@ def propose(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> tuple[list
     """Proposals (registry rows with ``action`` add or rename, the former name, the years and
     evidence URLs) and the out-of-county names met."""
     bodies, outside = seen_bodies(db, rows)
-    registered = _registered(db, rows)
+    registered: dict[str, list[Body]] = defaultdict(list)
+    for body in _registered(db, rows):
+        registered[body.region_code].append(body)
     taken = {r["agency_id"] for r in rows}
     proposals: list[dict[str, Any]] = []
+    by_region: dict[str, list[Body]] = defaultdict(list)
+    for body in bodies:
+        by_region[body.region_code].append(body)
+    for code, seen in sorted(by_region.items()):
+        proposals += _region_proposals(sorted(seen, key=lambda b: (b.years[0], b.key)), registered[code], taken)
+    return proposals, outside
+
+
+def _region_proposals(seen: list[Body], registered: list[Body], taken: set[str]) -> list[dict[str, Any]]:
+    """One county's proposals, oldest first: a body whose successor is among them is proposed
+    under the successor's name, a registered body's successor as its rename."""
+    proposals: list[dict[str, Any]] = []
     used: set[int] = set()
-    for body in sorted(bodies, key=lambda b: (b.region_code, b.years[0], b.key)):
+    for body in seen:
         if id(body) in used:
             continue
-        old = next((o for o in registered + bodies if o is not body and id(o) not in used and renamed(o, body)), None)
-        newer = next((n for n in bodies if n is not body and id(n) not in used and renamed(body, n)), None)
-        if newer is not None and old is None:
+        old = next((o for o in registered + seen if o is not body and id(o) not in used and renamed(o, body)), None)
+        if old is None and any(n is not body and id(n) not in used and renamed(body, n) for n in seen):
             continue   # proposed with its newer name, when that one's turn comes
         used.add(id(body))
-        documents = dict(body.documents)
-        action, former, agency_id = "add", "", ""
-        if old is not None:
+        if old is None:
+            proposals.append(_row(body, _new_id(body, taken), "add", "", body.documents))
+        elif old.agency_id:
             used.add(id(old))
-            former = old.full_name() if not old.agency_id else old.names[0]
-            action, agency_id = ("rename", old.agency_id) if old.agency_id else ("add", "")
-            if not old.agency_id:
-                documents.update(old.documents)
-        proposals.append(_row(body, agency_id or _new_id(body, taken), action, former, documents))
-    return proposals, outside
+            proposals.append(_row(body, old.agency_id, "rename", old.names[0], body.documents))
+        else:
+            used.add(id(old))
+            proposals.append(_row(body, _new_id(body, taken), "add", old.full_name(), {**old.documents, **body.documents}))
+    proposals += [_row(b, _new_id(b, taken), "add", "", b.documents) for b in seen if id(b) not in used]
+    return proposals
 
 
 def _row(body: Body, agency_id: str, action: str, former: str, documents: dict[str, int]) -> dict[str, Any]:
