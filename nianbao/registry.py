@@ -110,8 +110,8 @@ def row_problems(row: dict[str, str]) -> list[str]:
     known = divisions.divisions().get(code)
     if code and not _CODE.match(code):
         problems.append(f"region_code {code!r} is not a 6-digit division code")
-    elif code and (known is None or not known.county):
-        problems.append(f"region_code {code} is no county's division code")
+    elif code and known is None:
+        problems.append(f"region_code {code} is no division's code")
     elif code and region and known.region != region:
         problems.append(f"region_code {code} is {known.region}, not {region}")
     if name and region:

@@ -127,7 +127,7 @@ def test_check_says_every_problem_in_one_line_and_exits_1(tmp_path: Path, capsys
     expected = {
         4: "duplicate agency_id (first on line 3)",
         5: "通许县卫生健康委员会 names 通许县, outside 河南省开封市尉氏县",
-        6: "region_code 410299 is no county's division code",
+        6: "region_code 410299 is no division's code",
         7: "region_code 410222 is 河南省开封市通许县, not 河南省开封市尉氏县",
         8: "agency_type department does not fit 尉氏县张市镇人民政府 (township)",
         9: "start_url 'ftp://weishi.example/' is not an http(s) URL",
