@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler import pages
+from crawler.revisit import SETTLED
 from nianbao import store
 from parsers import identity, parse_bytes
 
@@ -31,7 +32,7 @@ class StorePipeline:
             self._seen_again(spider, portal, item["url"], known)
             return {"url": item["url"], "outcome": "unchanged"}
         digest = store.sha256(item["body"])
-        if known.get("sha256") == digest and known.get("status") in ("stored", "rejected", "unmatched"):
+        if known.get("sha256") == digest and known.get("status") in SETTLED:
             self._seen_again(spider, portal, item["url"], known)
             return {"url": item["url"], "outcome": "skipped"}
         outcome = self._store(spider, portal, item, digest)
@@ -81,7 +82,7 @@ class StorePipeline:
                 store.save_document(spider.db, {**document, "year": year, "status": "rejected",
                                                 "reason": "not a report", "candidates": None})
                 return "rejected"
-            self._unresolved(spider, portal, document, "unmatched", "titled as a report but does not read as one",
+            self._unresolved(spider, portal, document, "unread", "titled as a report but does not read as one",
                              year, report)
             return "rejected"
         named = report.agency or identity.title_agency(title)

@@ -27,9 +27,9 @@ from typing import Any
 ALWAYS_FETCHED = frozenset({"start", "nav", "list"})
 # ``documents.status`` values whose outcome holds until the recheck is due; anything else
 # (a failed parse, a page never finished) is fetched again at once. An ``unmatched`` report
-# (of no registered agency, or of a year not crawled) holds only while the agencies and
-# years it was matched against are the same (``ReportsSpider.known_for``).
-SETTLED = frozenset({"stored", "rejected", "unmatched", "page"})
+# (of no registered agency, or of a year not crawled) or an ``unread`` one holds only while
+# the agencies and years it was matched against are the same (``ReportsSpider.known_for``).
+SETTLED = frozenset({"stored", "rejected", "unmatched", "unread", "page"})
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def _load_context(db: sqlite_utils.Database, settings: dict[str, Any], as_of: da
     reported = {(a, y) for a, y in db.execute(f"select agency_id, year from reports {where}", params)}
     unresolved: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     for doc in db.query("select url, start_url, year, title, reason, candidates from documents "
-                        "where status in ('unmatched', 'error') and candidates is not null and year is not null "
+                        "where status in ('unmatched', 'unread', 'error') and candidates is not null and year is not null "
                         "order by url"):
         unresolved[(doc["start_url"] or "", doc["year"])].append(doc)
     return Context(settings=settings, as_of=as_of, years=years, agencies=agencies, reported=reported,

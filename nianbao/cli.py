@@ -119,6 +119,40 @@ def cmd_demo(args: argparse.Namespace, settings: dict[str, Any]) -> int:
     return 0
 
 
+def cmd_registry_add(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from nianbao.registry import add_county
+
+    row = add_county(args.registry or settings["registry"], args.county, args.portal)
+    if args.json:
+        _print_json(row)
+    else:
+        print(f"added {row['agency_id']} {row['agency_name']} ({row['region_name']}) {row['start_url']}")
+    return 0
+
+
+def cmd_registry_discover(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from nianbao.proposals import discover
+
+    found = discover(registry_path=args.registry or settings["registry"], db_path=args.db,
+                     files_dir=args.files or settings["files"], years=args.years or settings["years"],
+                     config=args.config, crawl=not args.no_crawl, apply_them=args.apply)
+    if args.json:
+        _print_json(found)
+    return 0
+
+
+def cmd_registry_check(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from nianbao.registry import check
+
+    problems = check(args.registry or settings["registry"])
+    if args.json:
+        _print_json(problems)
+    else:
+        for line in problems:
+            print(line)
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=None, help="SQLite database (default data/reports.db)")
@@ -158,6 +192,26 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=8001)
         if name == "demo":
             p.add_argument("--no-serve", action="store_true", help="stop after the summary")
+    registry = sub.add_parser("registry", help="build and check the registry",
+                              description="build and check the registry of agencies")
+    actions = registry.add_subparsers(dest="action", parser_class=_Parser, required=True)
+
+    def registry_command(name: str, handler: Callable[..., int], help: str) -> argparse.ArgumentParser:
+        p = actions.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(handler=handler)
+        p.add_argument("--registry", help="registry CSV (default data/agencies.csv)")
+        return p
+
+    p = registry_command("add", cmd_registry_add, "add a county's people's government, its division code filled in")
+    p.add_argument("county", metavar="COUNTY", help="county name (尉氏县, 河南省开封市尉氏县) or 6-digit division code")
+    p.add_argument("--portal", required=True, help="the county portal's report column or home page")
+    p = registry_command("discover", cmd_registry_discover,
+                         "crawl the registered portals and propose the bodies that publish there but are not registered")
+    p.add_argument("--apply", action="store_true", help="merge the proposals into the registry")
+    p.add_argument("--no-crawl", action="store_true", help="use what the last crawl into --db recorded")
+    p.add_argument("--files", help="where the crawl keeps raw documents (default data/files)")
+    p.add_argument("--years", help="report years to crawl, e.g. 2019-2025")
+    registry_command("check", cmd_registry_check, "validate the registry: one line per problem, exit 1 if any")
     return parser
 
 

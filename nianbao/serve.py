@@ -75,7 +75,18 @@ BROWSE_VIEWS = {
     "unresolved_documents": """
         select url, title, year, status, reason, agency_found, candidates, start_url, page_url, fetched_at
         from documents
-        where status in ('unmatched', 'error')
+        where status in ('unmatched', 'unread', 'error')
+    """,
+    # Bodies a crawl met publishing reports on a registered portal that the registry lacks:
+    # what `nianbao registry discover --no-crawl` proposes from.
+    "seen_not_registered": """
+        select d.agency_found, a.region_name, d.start_url, group_concat(distinct d.year) as years,
+               count(*) as documents, min(d.url) as example_url, max(d.fetched_at) as last_seen
+        from documents d
+        left join (select start_url, min(region_name) as region_name from agencies group by start_url) a
+          on a.start_url = d.start_url
+        where d.status = 'unmatched' and d.agency_found is not null and d.reason like 'names %'
+        group by d.start_url, d.agency_found
     """,
     "report_list": """
         select r.id, r.year, a.region_name, a.agency_type, r.agency_id, a.agency_name, r.title,

@@ -127,7 +127,7 @@ class ReportsSpider(scrapy.Spider):
         agency or year is new again once the portal's agencies or the years crawled changed
         (an agency added to the registry finds its reports on a shared column at once)."""
         known = self.known.get(url)
-        if known and known.get("status") == "unmatched" and \
+        if known and known.get("status") in ("unmatched", "unread") and \
                 known.get("matched_against") != portal.matched_against(self.years):
             return None
         return known
