@@ -293,7 +293,7 @@ def test_only_reports_naming_an_unregistered_body_of_the_county_are_evidence(tmp
          "县市场监管局2023年政府信息公开工作年度报告", 2023),
         ("unmatched", "names 尉氏县市场监督管理局, not a registered agency of this portal", "尉氏县市场监督管理局",
          "尉氏县市场监督管理局2024年政府信息公开工作年度报告", 2024),
-        ("unmatched", "titled as a report but does not read as one", "尉氏县审计局", "尉氏县审计局2024年度报告", 2024),
+        ("unread", "titled as a report but does not read as one", "尉氏县审计局", "尉氏县审计局2024年度报告", 2024),
         ("unmatched", "names no agency", None, "2024年政府信息公开工作年度报告", 2024),
         ("rejected", "look-alike (解读)", "尉氏县统计局", "尉氏县统计局2024年政府信息公开工作年度报告解读", 2024),
         ("unmatched", "names 县政府, not a registered agency of this portal", "县政府",
