@@ -24,9 +24,12 @@ _CJK = r"\u4e00-\u9fff"
 # Words a report's title carries (one is enough when the title also names disclosure).
 REPORT_WORDS = ("年度报告", "年报", "工作报告")
 DISCLOSURE_WORDS = ("信息公开", "政务公开")
-# Titles with report words that are not reports (DOMAIN.md: look-alikes, all real).
-DECOY_WORDS = ("工作要点", "指南", "通知", "编制", "预算", "决算", "解读", "图解", "计划", "方案", "制度", "目录",
-               "考核", "测评", "评估", "培训", "征集", "法治政府", "工作总结")
+# Titles with report words that are not reports (DOMAIN.md: look-alikes, all real), as
+# phrases: agencies' own names hold the single words (机构编制委员会, 预算评审中心,
+# 卫生和计划生育委员会), and a look-alike word must never reject a body's real report.
+DECOY_WORDS = ("工作要点", "指南", "通知", "报告编制", "编制工作", "编制和发布", "部门预算", "单位预算", "预算公开",
+               "部门决算", "单位决算", "决算公开", "解读", "图解", "工作计划", "实施方案", "工作方案", "制度", "目录",
+               "考核", "测评", "评估报告", "培训", "征集", "法治政府", "工作总结", "格式模板")
 # Words every report's text has, whatever its tables look like: it talks about applications.
 REPORT_BODY = ("政府信息公开申请", "主动公开")
 

@@ -83,6 +83,9 @@ def test_numeral_years_keep_their_place() -> None:
     ("关于做好2024年度政府信息公开工作年度报告编制和发布工作的通知", False),
     ("尉氏县人民政府信息公开指南", False),
     ("尉氏县2023年法治政府建设年度报告", False),
+    ("尉氏县卫生健康委员会2025年部门预算", False),
+    ("尉氏县机构编制委员会办公室2023年政府信息公开工作年度报告", True),   # 编制 in a body's name
+    ("尉氏县卫生和计划生育委员会2017年政府信息公开工作年度报告", True),     # 计划 in a body's name
 ])
 def test_look_alikes_are_not_reports(title: str, is_report: bool) -> None:
     assert looks_like_report(title, BODY) is is_report
