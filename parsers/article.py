@@ -1,0 +1,119 @@
+"""Where a report sits in a web page, and whether the page is a report at all.
+
+Portals put the article in whatever their CMS uses (a VSB ``<form>``, ``<div id="zoom">``,
+``TRS_Editor``, a layout ``<td>``…), so the article is not looked up by container name but
+found by what it holds: the tables carrying template labels and the template's six section
+headings. A page is a report when its tables are; without readable tables, when its title
+names an annual disclosure report (and no look-alike) and its article shows all six headings.
+Separate from ``parsers.html`` because it decides what to read, not how to read it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from lxml import etree
+
+from parsers import template as T
+
+# Words (normalised) that make a table one of the template's.
+TABLE_LABELS = tuple(T.normalize(w) for w in ("信息内容", "第二十条", "申请人情况", "自然人", "本年新收", "予以公开",
+                                              "行政复议", "结转下年度", "尚未审结"))
+# A title names an annual disclosure report when it carries one word of each group.
+REPORT_WORDS = ("年度报告", "年报", "工作报告")
+DISCLOSURE_WORDS = ("信息公开", "政务公开")
+# Titles with those words that are not a report (DOMAIN.md, look-alikes).
+LOOKALIKE_WORDS = ("解读", "图解", "工作要点", "预算", "决算", "格式模板", "编制")
+# The ordinal each section heading opens with, and how much of an element's text is read for it.
+SECTION_ORDINALS = ("一", "二", "三", "四", "五", "六")
+_HEADING_CHARS = 40
+_ORDINAL_MARK = re.compile(r"^\s*([一二三四五六])(?:\s*[、，,.．:：]|\s)")
+# Image files that are icons, spacers or logos, not content.
+ICON_SUFFIXES = (".gif", ".ico", ".svg")
+
+
+def is_template_table(table: etree._Element) -> bool:
+    folded = T.normalize(table.text_content())
+    return any(label in folded for label in TABLE_LABELS)
+
+
+def holds_tables(table: etree._Element) -> bool:
+    """A layout table: its cells hold further tables (the report inside the page's grid)."""
+    return table.find(".//table") is not None
+
+
+def section_of(text: str) -> str | None:
+    """The key of the template section whose heading ``text`` opens with, if any."""
+    mark = _ORDINAL_MARK.match(text)
+    if not mark:
+        return None
+    section = T.SECTIONS[SECTION_ORDINALS.index(mark.group(1))]
+    return section.key if T.matches(section, text[mark.end():_HEADING_CHARS]) else None
+
+
+def _opening(element: etree._Element) -> str:
+    """The first characters of an element's text, read without walking all of it."""
+    return "".join(itertools.islice(element.itertext(), 6))[:_HEADING_CHARS]
+
+
+def section_headings(root: etree._Element) -> dict[str, list[etree._Element]]:
+    """Section key → the innermost elements whose text opens with that heading."""
+    opening = {e: section_of(_opening(e)) for e in root.iter() if isinstance(e.tag, str)}
+    found: dict[str, list[etree._Element]] = {}
+    for element, key in opening.items():
+        if key and not any(opening.get(child) == key for child in element):
+            found.setdefault(key, []).append(element)
+    return found
+
+
+def _common_ancestor(elements: list[etree._Element]) -> etree._Element:
+    chains = [[e, *e.iterancestors()][::-1] for e in elements]
+    common = chains[0][0]
+    for level in zip(*chains):
+        if any(node is not level[0] for node in level):
+            break
+        common = level[0]
+    return common
+
+
+def template_tables(document: etree._Element) -> list[etree._Element]:
+    return [t for t in document.iter("table") if not holds_tables(t) and is_template_table(t)]
+
+
+def find_article(document: etree._Element) -> etree._Element | None:
+    """The element holding the report: the innermost one around every template table and
+    every section heading; template tables without headings stand for their surroundings."""
+    tables = template_tables(document)
+    headings = [e for elements in section_headings(document).values() for e in elements]
+    if not tables and not headings:
+        return None
+    article = _common_ancestor(tables + headings)
+    if headings:
+        return article
+    enclosing = next((e for e in (article, *article.iterancestors()) if e.tag == "table"), None)
+    if enclosing is not None and not holds_tables(enclosing) and enclosing.getparent() is not None:
+        article = enclosing.getparent()  # the one template table itself: its surroundings
+    overview = T.normalize("总体情况")
+    return next((c for c in (article, *article.iterancestors()) if c.tag not in ("body", "html")
+                 and overview in T.normalize(c.text_content())), article)
+
+
+def missing_sections(article: etree._Element) -> list[str]:
+    """The template sections whose heading the article does not show, in order."""
+    found = section_headings(article)
+    return [s.label for s in T.SECTIONS if s.key not in found]
+
+
+def names_report(titles: list[str]) -> bool:
+    """Whether a page's titles name an annual disclosure report, and none a look-alike."""
+    joined = " ".join(titles)
+    return (any(any(w in t for w in REPORT_WORDS) and any(w in t for w in DISCLOSURE_WORDS) for t in titles)
+            and not any(w in joined for w in LOOKALIKE_WORDS))
+
+
+def article_images(article: etree._Element) -> list[str]:
+    """The ``src`` of every image in the article that may be content (a table printed as a
+    picture): where OCR is to look. Icons, spacers and logos (GIF/ICO/SVG) are left out."""
+    sources = (img.get("src") or "" for img in article.iter("img"))
+    return [src for src in sources if src and not src.lower().split("?")[0].endswith(ICON_SUFFIXES)]
