@@ -10,7 +10,6 @@ Separate from ``parsers.html`` because it decides what to read, not how to read 
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from lxml import etree
@@ -28,7 +27,10 @@ LOOKALIKE_WORDS = ("解读", "图解", "工作要点", "预算", "决算", "格�
 # The ordinal each section heading opens with, and how much of an element's text is read for it.
 SECTION_ORDINALS = ("一", "二", "三", "四", "五", "六")
 _HEADING_CHARS = 40
+_SPACE_RUNS = re.compile(r"\s+")
 _ORDINAL_MARK = re.compile(r"^\s*([一二三四五六])(?:\s*[、，,.．:：]|\s)")
+# A cell with more text than this is the page's layout around content, not a table's cell.
+MAX_DATA_CELL_CHARS = 300
 # Image files that are icons, spacers or logos, not content.
 ICON_SUFFIXES = (".gif", ".ico", ".svg")
 
@@ -38,9 +40,18 @@ def is_template_table(table: etree._Element) -> bool:
     return any(label in folded for label in TABLE_LABELS)
 
 
-def holds_tables(table: etree._Element) -> bool:
-    """A layout table: its cells hold further tables (the report inside the page's grid)."""
-    return table.find(".//table") is not None
+_LAYOUT_CELL = etree.XPath("boolean(.//table) or string-length(.) > $chars")
+_LAYOUT_TABLE = etree.XPath("boolean(.//table) or boolean(.//*[self::td or self::th][string-length(.) > $chars])")
+
+
+def is_layout_cell(cell: etree._Element) -> bool:
+    """A cell of the page's layout: it holds a table, or more text than any table cell."""
+    return _LAYOUT_CELL(cell, chars=MAX_DATA_CELL_CHARS)
+
+
+def is_layout_table(table: etree._Element) -> bool:
+    """A table of the page's grid, holding the report (or part of it), not a table of it."""
+    return _LAYOUT_TABLE(table, chars=MAX_DATA_CELL_CHARS)
 
 
 def section_of(text: str) -> str | None:
@@ -52,14 +63,17 @@ def section_of(text: str) -> str | None:
     return section.key if T.matches(section, text[mark.end():_HEADING_CHARS]) else None
 
 
-def _opening(element: etree._Element) -> str:
-    """The first characters of an element's text, read without walking all of it."""
-    return "".join(itertools.islice(element.itertext(), 6))[:_HEADING_CHARS]
+# Elements whose text opens with a section's ordinal (string values are computed by libxml2).
+_OPENS_WITH_ORDINAL = etree.XPath(
+    "descendant-or-self::*[contains($ordinals, substring(normalize-space(translate(., $wide, '  ')), 1, 1))"
+    " and normalize-space(translate(., $wide, '  ')) != '']")
 
 
 def section_headings(root: etree._Element) -> dict[str, list[etree._Element]]:
     """Section key → the innermost elements whose text opens with that heading."""
-    opening = {e: section_of(_opening(e)) for e in root.iter() if isinstance(e.tag, str)}
+    candidates = _OPENS_WITH_ORDINAL(root, ordinals="".join(SECTION_ORDINALS), wide="\u3000\u00a0")
+    opening = {e: section_of(_SPACE_RUNS.sub(" ", e.text_content().lstrip()[:_HEADING_CHARS * 2]))
+               for e in candidates}
     found: dict[str, list[etree._Element]] = {}
     for element, key in opening.items():
         if key and not any(opening.get(child) == key for child in element):
@@ -78,7 +92,7 @@ def _common_ancestor(elements: list[etree._Element]) -> etree._Element:
 
 
 def template_tables(document: etree._Element) -> list[etree._Element]:
-    return [t for t in document.iter("table") if not holds_tables(t) and is_template_table(t)]
+    return [t for t in document.iter("table") if not is_layout_table(t) and is_template_table(t)]
 
 
 def find_article(document: etree._Element) -> etree._Element | None:
@@ -92,7 +106,7 @@ def find_article(document: etree._Element) -> etree._Element | None:
     if headings:
         return article
     enclosing = next((e for e in (article, *article.iterancestors()) if e.tag == "table"), None)
-    if enclosing is not None and not holds_tables(enclosing) and enclosing.getparent() is not None:
+    if enclosing is not None and not is_layout_table(enclosing) and enclosing.getparent() is not None:
         article = enclosing.getparent()  # the one template table itself: its surroundings
     overview = T.normalize("总体情况")
     return next((c for c in (article, *article.iterancestors()) if c.tag not in ("body", "html")

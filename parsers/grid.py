@@ -157,7 +157,7 @@ def read_active(lines: Sequence[Line], template: str, report: Report) -> dict:
     widths = {item.key: len(item.columns) for item in items}
     walker = RowWalker(items, widths.__getitem__, "二", report.warnings, _active_header(template))
     found = walker.walk(lines)
-    if walker.doubtful:
+    if walker.doubtful or not found:  # no row found: the table was not read
         report.doubt("active")
     active: dict = {}
     for item in items:
@@ -204,7 +204,7 @@ def read_applications(lines: Sequence[Line], template: str, report: Report) -> d
     kinds = ["count"] * len(T.APPLICANT_COLUMNS)
     walker = RowWalker(rows, lambda key: len(kinds), "三", report.warnings, lambda line: None)
     found = walker.walk(lines)
-    if walker.doubtful:
+    if walker.doubtful or not found:  # no row found: the table was not read
         report.doubt("applications")
     columns = table_columns(found.values(), len(kinds))
     applications = {}

@@ -34,7 +34,6 @@ BLOCK_TAGS = frozenset(("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "l
                         "tbody", "thead", "tfoot", "main", "aside", "figure", "figcaption", "address"))
 MAX_SPAN = 100  # rows or columns one cell may cover
 MAX_CELLS = 200_000  # positions of one expanded table
-MAX_DATA_CELL_CHARS = 300  # a longer cell is the page's layout around content, not a table's cell
 VISIBLE_DATE = re.compile(rf"({'|'.join(meta.PUBLISHED_LABELS)})\s*[:：]?\s*"
                           r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:时]\d{1,2}分?)?)")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -165,11 +164,6 @@ def expand(table: etree._Element) -> list[list[str]]:
     return expand_rows(_rows_of(table))
 
 
-def _is_layout_cell(cell: etree._Element) -> bool:
-    """A cell of the page's layout: it holds a table or more text than any table cell."""
-    return cell.find(".//table") is not None or len(cell.text_content()) > MAX_DATA_CELL_CHARS
-
-
 class Walker:
     """The article in reading order: a paragraph (or a line broken by <br>) is a row, its
     cells split as the text parser splits a line; a table's rows are rows, except the
@@ -219,7 +213,7 @@ class Walker:
         run: list[etree._Element] = []
         for row in _rows_of(table):
             cells = _cells_of(row)
-            if not any(map(_is_layout_cell, cells)):
+            if not any(map(A.is_layout_cell, cells)):
                 run.append(row)
                 continue
             self._grid(run)
@@ -265,10 +259,14 @@ def _refusal(document: etree._Element, titles: list[str], source: str) -> Report
     return Report.failed(source, "html", f"not an annual report: no disclosure tables on the page ({named[:40]!r})")
 
 
+def _values(table: object) -> list:
+    return [v for item in table.values() for v in _values(item)] if isinstance(table, dict) else [table]
+
+
 def _note_unread(report: Report, article: etree._Element) -> None:
     """Say which tables were not read and, when the article shows pictures, that they are
     where the tables are (OCR reads ``parsers.article.article_images``)."""
-    unread = [name for key, name in TABLE_NAMES.items() if not getattr(report, key)]
+    unread = [name for key, name in TABLE_NAMES.items() if all(v is None for v in _values(getattr(report, key)))]
     images = A.article_images(article)
     if unread and images:
         report.warnings.append(f"tables {'、'.join(unread)} not read: the article shows them as "
