@@ -10,7 +10,9 @@ Separate from ``parsers.html`` because it decides what to read, not how to read 
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -22,8 +24,9 @@ TABLE_LABELS = tuple(T.normalize(w) for w in ("信息内容", "第二十条", "�
 # A title names an annual disclosure report when it carries one word of each group.
 REPORT_WORDS = ("年度报告", "年报", "工作报告")
 DISCLOSURE_WORDS = ("信息公开", "政务公开")
-# Titles with those words that are not a report (DOMAIN.md, look-alikes).
-LOOKALIKE_WORDS = ("解读", "图解", "工作要点", "预算", "决算", "格式模板", "编制")
+# Titles with those words that are not a report (DOMAIN.md, look-alikes); whole phrases,
+# because agencies' names hold the single words (机构编制委员会, 预算评审中心).
+LOOKALIKE_WORDS = ("解读", "图解", "工作要点", "部门预算", "部门决算", "单位预算", "单位决算", "格式模板", "编制工作")
 # The ordinal each section heading opens with, and how much of an element's text is read for it.
 SECTION_ORDINALS = ("一", "二", "三", "四", "五", "六")
 _HEADING_CHARS = 40
@@ -63,21 +66,44 @@ def section_of(text: str) -> str | None:
     return section.key if T.matches(section, text[mark.end():_HEADING_CHARS]) else None
 
 
-# Elements whose text opens with a section's ordinal (string values are computed by libxml2).
-_OPENS_WITH_ORDINAL = etree.XPath(
-    "descendant-or-self::*[contains($ordinals, substring(normalize-space(translate(., $wide, '  ')), 1, 1))"
-    " and normalize-space(translate(., $wide, '  ')) != '']")
+# Text nodes opening with a section's ordinal (after any indentation): found by libxml2 in
+# one pass over the page's text, not once per element.
+_ORDINAL_TEXTS = etree.XPath("descendant::text()[normalize-space(translate(., $wide, '  ')) != ''"
+                             " and contains($ordinals, substring(normalize-space(translate(., $wide, '  ')), 1, 1))]")
+_HEADING_NODES = 8  # text nodes read for one heading (a heading split over <b>, <span>, <font>)
+_FRAGMENT_CHARS = 12  # a shorter text may be the start of a heading split over inline elements
+MAX_HEADING_CANDIDATES = 5_000  # text nodes tried as headings: a page of thousands of 一 is no report
+
+
+def _texts_after(element: etree._Element) -> Iterator[str]:
+    """The page's text after ``element`` ends, in reading order (lazily: a few are read)."""
+    while element is not None:
+        if element.tail:
+            yield element.tail
+        for sibling in element.itersiblings():
+            yield from sibling.itertext()
+            if sibling.tail:
+                yield sibling.tail
+        element = element.getparent()
 
 
 def section_headings(root: etree._Element) -> dict[str, list[etree._Element]]:
-    """Section key → the innermost elements whose text opens with that heading."""
-    candidates = _OPENS_WITH_ORDINAL(root, ordinals="".join(SECTION_ORDINALS), wide="\u3000\u00a0")
-    opening = {e: section_of(_SPACE_RUNS.sub(" ", e.text_content().lstrip()[:_HEADING_CHARS * 2]))
-               for e in candidates}
+    """Section key → the elements holding a line that opens with that section's heading
+    (the heading may be split over inline elements: its text is read on past them)."""
     found: dict[str, list[etree._Element]] = {}
-    for element, key in opening.items():
-        if key and not any(opening.get(child) == key for child in element):
-            found.setdefault(key, []).append(element)
+    nodes = _ORDINAL_TEXTS(root, ordinals="".join(SECTION_ORDINALS), wide="\u3000\u00a0")
+    for node in nodes[:MAX_HEADING_CANDIDATES]:
+        holder = node.getparent()
+        key = section_of(node.lstrip())
+        if node.is_tail:  # a line after a <br> or an inline element: its block holds it
+            texts = _texts_after(holder)
+            holder = holder.getparent()
+        else:
+            texts = itertools.chain(holder.itertext(), _texts_after(holder))
+        if key is None and len(node.strip()) < _FRAGMENT_CHARS:
+            key = section_of(_SPACE_RUNS.sub(" ", "".join(itertools.islice(texts, _HEADING_NODES)).lstrip()))
+        if key and holder is not None:
+            found.setdefault(key, []).append(holder)
     return found
 
 

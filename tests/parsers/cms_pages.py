@@ -97,11 +97,14 @@ TABLE_RENDERS: dict[str, Render] = {
 }
 
 
-def body(report: dict, render: Render = word_table) -> str:
-    """The article's body as the editor saved it (the title is the page's, not the body's)."""
+def body(report: dict, render: Render = word_table, titled: bool = False) -> str:
+    """The article's body as the editor saved it: the title is the page's, unless ``titled``
+    (a site whose pages are all titled with the site's name)."""
     parts = []
     for kind, content in D.blocks(report):
-        if kind == "table":
+        if kind == "title" and titled:
+            parts.append(f"<p align=center style='text-align:center'><b>{_esc(content)}</b></p>")
+        elif kind == "table":
             parts.append(render(content))
         elif kind == "heading":
             parts.append(f"<p class=MsoNormal><b><span style='font-family:黑体'>&nbsp;&nbsp;&nbsp;&nbsp;"
@@ -178,6 +181,7 @@ PAGE_SHAPES: dict[str, Callable[[str, str], str]] = {
 }
 
 
-def page(report: dict, shape: str = "trs", render: Render = word_table, title: str | None = None) -> bytes:
-    """A whole report page of one CMS shape, its tables rendered by ``render``."""
-    return PAGE_SHAPES[shape](title or report["title"], body(report, render)).encode("utf-8")
+def page(report: dict, shape: str = "trs", render: Render = word_table, site: str | None = None) -> bytes:
+    """A whole report page of one CMS shape, its tables rendered by ``render``; with a
+    ``site`` name, the page is titled with it and the report's title is in the body."""
+    return PAGE_SHAPES[shape](site or report["title"], body(report, render, titled=bool(site))).encode("utf-8")

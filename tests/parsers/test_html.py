@@ -268,6 +268,34 @@ def test_tables_as_pictures_are_a_report_with_doubts(shape: str) -> None:
     assert A.article_images(A.find_article(document)) == pictures  # not VSB's print.gif icon
 
 
+@pytest.mark.parametrize("agency", ["中共某某县委机构编制委员会办公室", "某某县财政预算评审中心"])
+def test_titled_by_the_site_with_pictures_is_a_report(agency: str) -> None:
+    """Every page titled with the site's name, the report's title only in the body; an
+    agency whose name holds 编制 or 预算 is no look-alike."""
+    report = generated.sample(55, "2021", agency=agency)
+    parsed = parse_bytes(P.page(report, "trs", P.pictures, site="某某县人民政府门户网站"), "site.html")
+    assert parsed.error is None
+    assert (parsed.agency, parsed.year, parsed.title) == (agency, report["year"], report["title"])
+    assert parsed.doubts == dict.fromkeys(TABLES, ["*"])
+
+
+@pytest.mark.parametrize("markup", [
+    "<p>&nbsp;&nbsp;<b>二、</b><span>主动公开</span>政府信息情况</p>",
+    "<p>　　二、主动公开政府信息情况</p>",
+    "<div><font face='黑体'>二、</font><font face='仿宋'>主动公开政府信息情况</font></div>",
+    "<p>……情况如下。<br>二、主动公开政府信息情况<br>（一）……</p>",
+    "<p>二 主动公开政府信息情况</p>",
+    "<p>二．主动公开政府信息情况</p>",
+])
+def test_section_heading_as_editors_write_it(markup: str) -> None:
+    document = H._document(f"<html><body><div id='zoom'>{markup}<p>二是加强主动公开政府信息情况的审核</p>"
+                           f"<p>（二）主动公开政府信息情况</p></div></body></html>".encode(), None)
+    headings = A.section_headings(document)
+    assert list(headings) == ["active"] and len(headings["active"]) == 1
+    zoom = document.get_element_by_id("zoom")
+    assert zoom in headings["active"][0].iterancestors()  # the element the heading starts in, not the article
+
+
 def test_tables_left_out_are_a_report_with_doubts() -> None:
     """The page points to an attachment for its tables: still the report, nothing read."""
     report = sample(53, "2019")
@@ -287,6 +315,7 @@ def _headings_only(report: dict) -> str:
     ("图解：某某县卫生健康委员会2023年政府信息公开工作年度报告", _headings_only),
     ("某某县2024年政务公开工作要点", _headings_only),
     ("某某县卫生健康委员会2023年政务公开工作总结", _headings_only),
+    ("某某县2023年法治政府建设年度报告", _headings_only),
     ("某某县卫生健康委员会2023年政府信息公开工作年度报告",
      lambda report: _headings_only(report).split("三、收到和处理")[0]),
     ("某某县卫生健康委员会2024年部门预算公开",
