@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -43,13 +44,13 @@ def is_template_table(table: etree._Element) -> bool:
     return any(label in folded for label in TABLE_LABELS)
 
 
-_LAYOUT_CELL = etree.XPath("boolean(.//table) or string-length(.) > $chars")
+_LAYOUT_ROW = etree.XPath("boolean(./*[self::td or self::th][.//table or string-length(.) > $chars])")
 _LAYOUT_TABLE = etree.XPath("boolean(.//table) or boolean(.//*[self::td or self::th][string-length(.) > $chars])")
 
 
-def is_layout_cell(cell: etree._Element) -> bool:
-    """A cell of the page's layout: it holds a table, or more text than any table cell."""
-    return _LAYOUT_CELL(cell, chars=MAX_DATA_CELL_CHARS)
+def is_layout_row(row: etree._Element) -> bool:
+    """A row of the page's layout: a cell of it holds a table, or more text than any table cell."""
+    return _LAYOUT_ROW(row, chars=MAX_DATA_CELL_CHARS)
 
 
 def is_layout_table(table: etree._Element) -> bool:
@@ -121,28 +122,36 @@ def template_tables(document: etree._Element) -> list[etree._Element]:
     return [t for t in document.iter("table") if not is_layout_table(t) and is_template_table(t)]
 
 
-def find_article(document: etree._Element) -> etree._Element | None:
-    """The element holding the report: the innermost one around every template table and
-    every section heading; template tables without headings stand for their surroundings."""
+@dataclass(frozen=True)
+class Article:
+    """The element holding the report, the template tables in it and the section headings it shows."""
+
+    element: etree._Element
+    tables: list[etree._Element]
+    sections: frozenset[str]
+
+    def missing_sections(self) -> list[str]:
+        """The template sections whose heading the article does not show, in order."""
+        return [s.label for s in T.SECTIONS if s.key not in self.sections]
+
+
+def find_article(document: etree._Element) -> Article | None:
+    """The report: the innermost element around every template table and every section
+    heading; template tables without headings stand for their surroundings."""
     tables = template_tables(document)
-    headings = [e for elements in section_headings(document).values() for e in elements]
+    found = section_headings(document)
+    headings = [e for elements in found.values() for e in elements]
     if not tables and not headings:
         return None
     article = _common_ancestor(tables + headings)
-    if headings:
-        return article
-    enclosing = next((e for e in (article, *article.iterancestors()) if e.tag == "table"), None)
-    if enclosing is not None and not is_layout_table(enclosing) and enclosing.getparent() is not None:
-        article = enclosing.getparent()  # the one template table itself: its surroundings
-    overview = T.normalize("总体情况")
-    return next((c for c in (article, *article.iterancestors()) if c.tag not in ("body", "html")
-                 and overview in T.normalize(c.text_content())), article)
-
-
-def missing_sections(article: etree._Element) -> list[str]:
-    """The template sections whose heading the article does not show, in order."""
-    found = section_headings(article)
-    return [s.label for s in T.SECTIONS if s.key not in found]
+    if not headings:
+        enclosing = next((e for e in (article, *article.iterancestors()) if e.tag == "table"), None)
+        if enclosing is not None and not is_layout_table(enclosing) and enclosing.getparent() is not None:
+            article = enclosing.getparent()  # the one template table itself: its surroundings
+        overview = T.normalize("总体情况")
+        article = next((c for c in (article, *article.iterancestors()) if c.tag not in ("body", "html")
+                        and overview in T.normalize(c.text_content())), article)
+    return Article(article, tables, frozenset(found))
 
 
 def names_report(titles: list[str]) -> bool:

@@ -212,13 +212,12 @@ class Walker:
         """Runs of data rows as one grid; a layout row's cells walked one after another."""
         run: list[etree._Element] = []
         for row in _rows_of(table):
-            cells = _cells_of(row)
-            if not any(map(A.is_layout_cell, cells)):
+            if not A.is_layout_row(row):
                 run.append(row)
                 continue
             self._grid(run)
             run = []
-            for cell in cells:
+            for cell in _cells_of(row):
                 self.walk(cell)
                 self._flush()
         self._grid(run)
@@ -286,12 +285,11 @@ def parse(data: bytes, source: str) -> Report:
     article = A.find_article(document)
     if article is None:
         return _refusal(document, titles, source)
-    walker = Walker.of(article)
+    walker = Walker.of(article.element)
     report = Report(source=source, file_type="html", text="\n".join(walker.lines))
     meta.describe(report, title=next((t for t in headings if t), None), meta=hints)
-    if not A.template_tables(article) and (A.missing_sections(article)
-                                           or not A.names_report([*titles, report.title or ""])):
+    if not article.tables and (article.missing_sections() or not A.names_report([*titles, report.title or ""])):
         return _refusal(document, titles, source)
     grid.fill_tables(report, walker.rows)
-    _note_unread(report, article)
+    _note_unread(report, article.element)
     return report
