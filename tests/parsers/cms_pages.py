@@ -34,6 +34,8 @@ def word_table(table: D.Table, keep: CellFilter = lambda r, c: True) -> str:
                          f"<p class=MsoNormal align=center style='text-align:center'><span style='font-family:仿宋_GB2312'>"
                          f"{text}<span lang=EN-US><o:p></o:p></span></span></p></td>")
         rows.append("<tr style='height:20.0pt'>\n" + "\n".join(cells) + "\n</tr>")
+    spacers = "".join("<td width=64 style='border:none'></td>" for _ in D.place(table)[0])  # Word's column grid
+    rows.append(f"<![if !supportMisalignedColumns]><tr height=0>{spacers}</tr><![endif]>")
     return ("<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 "
             "style='border-collapse:collapse;border:none'>\n<tbody>" + "\n".join(rows) + "</tbody></table>")
 
@@ -71,6 +73,13 @@ def in_a_cell(table: D.Table) -> str:
             f"{word_table(table)}</td></tr><tr><td>&nbsp;</td></tr></table>")
 
 
+def last_row_nested(table: D.Table) -> str:
+    """The table's last row pasted as a table of its own inside a cell spanning the table."""
+    outer = word_table(table[:-1])
+    nested = f"<tr><td colspan={len(D.place(table)[0])}>{word_table(table[-1:])}</td></tr>"
+    return outer.replace("</tbody></table>", nested + "</tbody></table>")
+
+
 def pictures(table: D.Table) -> str:
     """The table as a picture of it (a screenshot of the Word table)."""
     return f"<p style='text-align:center'><img src='/picture/0/{len(table)}{len(table[0])}.png' width=600 border=0></p>"
@@ -94,6 +103,7 @@ TABLE_RENDERS: dict[str, Render] = {
     "word": word_table, "cell_paragraphs": cell_paragraphs, "tabs": separated("\t"),
     "pipes": separated(" | ", framed=True), "wide_spaces": separated("&nbsp;&nbsp;&nbsp;&nbsp;"),
     "br_lines": broken_lines, "pre": preformatted, "in_a_cell": in_a_cell,
+    "last_row_nested": last_row_nested,
 }
 
 
