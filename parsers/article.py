@@ -27,7 +27,8 @@ REPORT_WORDS = ("年度报告", "年报", "工作报告")
 DISCLOSURE_WORDS = ("信息公开", "政务公开")
 # Titles with those words that are not a report (DOMAIN.md, look-alikes); whole phrases,
 # because agencies' names hold the single words (机构编制委员会, 预算评审中心).
-LOOKALIKE_WORDS = ("解读", "图解", "工作要点", "部门预算", "部门决算", "单位预算", "单位决算", "格式模板", "编制工作")
+LOOKALIKE_WORDS = ("解读", "图解", "工作要点", "部门预算", "部门决算", "单位预算", "单位决算", "格式模板", "报告编制",
+                   "编制工作")
 # The ordinal each section heading opens with, and how much of an element's text is read for it.
 SECTION_ORDINALS = ("一", "二", "三", "四", "五", "六")
 _HEADING_CHARS = 40

@@ -316,6 +316,7 @@ def _headings_only(report: dict) -> str:
     ("某某县2024年政务公开工作要点", _headings_only),
     ("某某县卫生健康委员会2023年政务公开工作总结", _headings_only),
     ("某某县2023年法治政府建设年度报告", _headings_only),
+    ("关于做好2024年度政府信息公开工作年度报告编制和发布工作的通知", _headings_only),
     ("某某县卫生健康委员会2023年政府信息公开工作年度报告",
      lambda report: _headings_only(report).split("三、收到和处理")[0]),
     ("某某县卫生健康委员会2024年部门预算公开",
