@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Callable
 
 import pytest
 
@@ -206,12 +207,9 @@ def test_blank_cells_lost_in_the_paste_are_damaged_rows(layout: str) -> None:
     assert parsed.doubts["review_litigation"] == ["*"] and parsed.active == report["active"]
 
 
-def _is_row(label: str) -> P.CellFilter:
-    return lambda texts: any(label in text for text in texts)
-
-
-def _review_numbers(texts: list[str]) -> bool:
-    return len(texts) == 15 and all(text.isdigit() for text in texts)
+def _granted_or_review_numbers(texts: list[str]) -> bool:
+    """Table 三's 予以公开 row, or table 四's row of fifteen numbers."""
+    return any("予以公开" in text for text in texts) or (len(texts) == 15 and all(t.isdigit() for t in texts))
 
 
 def test_row_missing_a_td_is_damaged_not_shifted() -> None:
@@ -226,7 +224,7 @@ def test_row_missing_a_td_is_damaged_not_shifted() -> None:
     def damaged(table: D.Table) -> str:
         is_applications = any("予以公开" in c.text for row in table for c in row)
         from_end = 6 if is_applications else 12  # 商业企业 of seven values; 尚未审结 of fifteen
-        return P.without_td(lambda texts: _is_row("予以公开")(texts) or _review_numbers(texts), from_end)(table)
+        return P.without_td(_granted_or_review_numbers, from_end)(table)
 
     parsed = parse_bytes(P.page(report, "trs", damaged), "damaged.html")
     expected = copy.deepcopy(report["applications"])
@@ -322,7 +320,7 @@ def _headings_only(report: dict) -> str:
     ("某某县卫生健康委员会2024年部门预算公开",
      lambda report: "<p>一、部门基本情况</p><table><tr><td>收入总计</td><td>1200.5</td></tr></table>"),
 ])
-def test_look_alikes_and_pages_without_the_sections_are_errors(title: str, article) -> None:
+def test_look_alikes_and_pages_without_the_sections_are_errors(title: str, article: Callable[[dict], str]) -> None:
     """A 解读 or 图解 walks through the six headings too, a 工作要点 or 总结 is no report,
     a report title over a page without its sections (or tables) proves nothing."""
     report = sample(54, "2021")
