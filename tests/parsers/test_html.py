@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 from collections.abc import Callable
 
 import pytest
@@ -164,13 +165,17 @@ def test_article_in_each_cms_container(shape: str, template: str) -> None:
     assert not any(word in parsed.text for word in CHROME)
 
 
-@pytest.mark.parametrize("layout", sorted(P.TABLE_RENDERS))
+# Each way of pasting a table in another CMS's page.
+PASTED = list(zip(sorted(P.TABLE_RENDERS), itertools.cycle(sorted(P.PAGE_SHAPES))))
+
+
+@pytest.mark.parametrize("layout,shape", PASTED)
 @pytest.mark.parametrize("template", T.TEMPLATES)
-def test_tables_pasted_without_table_markup(layout: str, template: str) -> None:
+def test_tables_pasted_without_table_markup(layout: str, shape: str, template: str) -> None:
     """A paragraph per cell, tab/pipe/space-separated lines, <br> lines, <pre>, a table
     inside a cell of the editor's box: every cell read back, nothing doubted."""
     report = sample(49, template)
-    parsed = parse_bytes(P.page(report, "vsb", P.TABLE_RENDERS[layout]), f"{layout}.html")
+    parsed = parse_bytes(P.page(report, shape, P.TABLE_RENDERS[layout]), f"{layout}.html")
     assert_same_report(parsed, report, "html")
     assert (parsed.warnings, parsed.doubts) == ([], {})
 
