@@ -72,6 +72,7 @@ def section_of(text: str) -> str | None:
 # one pass over the page's text, not once per element.
 _ORDINAL_TEXTS = etree.XPath("descendant::text()[normalize-space(translate(., $wide, '  ')) != ''"
                              " and contains($ordinals, substring(normalize-space(translate(., $wide, '  ')), 1, 1))]")
+_IN_LINK = etree.XPath("boolean(ancestor-or-self::a[@href])")
 _HEADING_NODES = 8  # text nodes read for one heading (a heading split over <b>, <span>, <font>)
 _FRAGMENT_CHARS = 12  # a shorter text may be the start of a heading split over inline elements
 MAX_HEADING_CANDIDATES = 5_000  # text nodes tried as headings: a page of thousands of 一 is no report
@@ -104,7 +105,7 @@ def section_headings(root: etree._Element) -> dict[str, list[etree._Element]]:
             texts = itertools.chain(holder.itertext(), _texts_after(holder))
         if key is None and len(node.strip()) < _FRAGMENT_CHARS:
             key = section_of(_SPACE_RUNS.sub(" ", "".join(itertools.islice(texts, _HEADING_NODES)).lstrip()))
-        if key and holder is not None:
+        if key and holder is not None and not _IN_LINK(holder):  # a table of contents links to headings
             found.setdefault(key, []).append(holder)
     return found
 

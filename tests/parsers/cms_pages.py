@@ -10,6 +10,7 @@ import html
 from collections.abc import Callable
 
 from nianbao.demo import documents as D
+from parsers import template as T
 
 Render = Callable[[D.Table], str]
 CellFilter = Callable[[int, int], bool]  # (row, cell index) → whether the <td> is printed
@@ -167,12 +168,17 @@ def webplus(title: str, article: str) -> str:
             f"<div id='footer'>{_FOOTER}</div></body></html>")
 
 
+_CONTENTS = "".join(f"<li><a href='#s{i}'>{_esc(section.label)}</a></li>" for i, section in enumerate(T.SECTIONS))
+
+
 def html5(title: str, article: str) -> str:
-    """A newer site: the article's own <header> holds its title, nav and footer around it."""
+    """A newer site: the article's own <header> holds its title, nav and footer around it,
+    and a table of contents beside it links to the six sections."""
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{_esc(title)}</title></head><body>"
             f"<header class='site'><nav><ul>{_NAV}</ul></nav></header><main><article>"
             f"<header><h1>{_esc(title)}</h1><p>发布日期：2024-01-22</p></header>"
-            f"<div class='article-content'>{article}</div></article></main><footer>{_FOOTER}</footer></body></html>")
+            f"<div class='article-content'>{article}</div></article>"
+            f"<aside class='toc'><p>本文目录</p><ul>{_CONTENTS}</ul></aside></main><footer>{_FOOTER}</footer></body></html>")
 
 
 def layout_tables(title: str, article: str) -> str:

@@ -148,7 +148,7 @@ def test_page_meta_for_the_crawler() -> None:
     assert ("/col/col105/index.html", "政府信息公开年报") in info["links"]
 
 
-CHROME = ("网站地图", "互动交流", "某某县2016年", "分享到", "_showDynClickBatch")
+CHROME = ("网站地图", "互动交流", "某某县2016年", "分享到", "_showDynClickBatch", "本文目录")
 TABLES = ("active", "applications", "review_litigation")
 
 
