@@ -248,14 +248,23 @@ def _drop_non_content(document: etree._Element) -> None:
             element.drop_tree()
 
 
-def _refusal(document: etree._Element, titles: list[str], source: str) -> Report:
+def _refusal(document: etree._Element, titles: list[str], source: str, why: str = "") -> Report:
     """Why a page is not read as a report, in one line."""
     named = titles[0] if titles else _text(document)
     body = document.find("body")
     images = A.article_images(body) if body is not None else []
     if images and any(w in named for w in A.REPORT_WORDS):
         return Report.failed(source, "html", f"the report's tables are images, not text ({named[:60]})")
-    return Report.failed(source, "html", f"not an annual report: no disclosure tables on the page ({named[:40]!r})")
+    return Report.failed(source, "html",
+                         f"not an annual report: no disclosure tables on the page ({named[:40]!r}){why}")
+
+
+def _unrecognised(article: A.Article, titles: list[str]) -> str:
+    """Why an article without template tables is not taken for a report ("" when it is)."""
+    missing = article.missing_sections()
+    if missing:
+        return f"; no section {' '.join(label.split('、')[0] for label in missing)}"
+    return "" if A.names_report(titles) else "; its title names no annual disclosure report, or a look-alike"
 
 
 def _values(table: object) -> list:
@@ -288,8 +297,9 @@ def parse(data: bytes, source: str) -> Report:
     walker = Walker.of(article.element)
     report = Report(source=source, file_type="html", text="\n".join(walker.lines))
     meta.describe(report, title=next((t for t in headings if t), None), meta=hints)
-    if not article.tables and (article.missing_sections() or not A.names_report([*titles, report.title or ""])):
-        return _refusal(document, titles, source)
+    why = "" if article.tables else _unrecognised(article, [*titles, report.title or ""])
+    if why:
+        return _refusal(document, titles, source, why)
     grid.fill_tables(report, walker.rows)
     _note_unread(report, article.element)
     return report
