@@ -39,6 +39,9 @@ VISIBLE_DATE = re.compile(rf"({'|'.join(meta.PUBLISHED_LABELS)})\s*[:：]?\s*"
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _SOURCE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")  # a line break of the page's source: a space
+# Spaces that editors print between cells of a pasted table (Word's tab runs, &emsp;): plain
+# spaces to the text parser's splitter, whose runs of two or more part cells.
+_PRINTED_SPACES = str.maketrans(dict.fromkeys("\u00a0\u2002\u2003", " "))
 
 
 def _document(data: bytes, declared: str | None) -> etree._Element:
@@ -229,7 +232,7 @@ class Walker:
                 self.lines.append("\t".join(cell.replace("\n", "") for cell in row))
 
     def _flush(self) -> None:
-        raw = _SOURCE_BREAK.sub(" ", "".join(self._current)).replace("\u00a0", " ")
+        raw = _SOURCE_BREAK.sub(" ", "".join(self._current)).translate(_PRINTED_SPACES)
         self._current.clear()
         cells = split_line(raw)
         if cells and any(cells):

@@ -103,6 +103,7 @@ def without_td(pick: Callable[[list[str]], bool], from_end: int) -> Render:
 TABLE_RENDERS: dict[str, Render] = {
     "word": word_table, "cell_paragraphs": cell_paragraphs, "tabs": separated("\t"),
     "pipes": separated(" | ", framed=True), "wide_spaces": separated("&nbsp;&nbsp;&nbsp;&nbsp;"),
+    "em_spaces": separated("&emsp;&emsp;"),
     "br_lines": broken_lines, "pre": preformatted, "in_a_cell": in_a_cell,
     "last_row_nested": last_row_nested,
 }
