@@ -50,6 +50,11 @@ def cell_paragraphs(table: D.Table) -> str:
     return "\n".join(f"<p class=MsoNormal>{_esc(cell)}</p>" for row in _printed(table) for cell in row if cell)
 
 
+def cell_lines(table: D.Table) -> str:
+    """One paragraph, a printed cell per line (``<br>``): a table pasted as plain text."""
+    return "<p>" + "<br>".join(_esc(cell) for row in _printed(table) for cell in row if cell) + "</p>"
+
+
 def separated(separator: str, framed: bool = False) -> Render:
     """A paragraph per row, its cells joined by ``separator`` (``|…|`` when ``framed``)."""
     def render(table: D.Table) -> str:
@@ -101,7 +106,7 @@ def without_td(pick: Callable[[list[str]], bool], from_end: int) -> Render:
 
 
 TABLE_RENDERS: dict[str, Render] = {
-    "word": word_table, "cell_paragraphs": cell_paragraphs, "tabs": separated("\t"),
+    "word": word_table, "cell_paragraphs": cell_paragraphs, "cell_lines": cell_lines, "tabs": separated("\t"),
     "pipes": separated(" | ", framed=True), "wide_spaces": separated("&nbsp;&nbsp;&nbsp;&nbsp;"),
     "em_spaces": separated("&emsp;&emsp;"),
     "br_lines": broken_lines, "pre": preformatted, "in_a_cell": in_a_cell,

@@ -129,6 +129,8 @@ def test_disclosure_guide_is_not_a_report() -> None:
 
 
 def test_tables_as_images_are_said_to_be_images() -> None:
+    """Sections 二 to 四, headings and all, are one run of pictures: the page cannot be told
+    from a look-alike, so it is refused, saying that its tables are images."""
     report = sample(46, "2021")
     page = D.render_html(report, pub_date="2024-01-20").decode("utf-8")
     start, end = page.index("<table"), page.rindex("</table>") + len("</table>")
