@@ -41,22 +41,25 @@ ICON_SUFFIXES = (".gif", ".ico", ".svg")
 
 
 def is_template_table(table: etree._Element) -> bool:
-    folded = T.normalize(table.text_content())
+    """A table of the report: no table inside it, and template labels in its cells (in
+    cells of a table's size: a layout cell around the article names them in its prose)."""
+    if holds_tables(table):
+        return False
+    texts = (cell.text_content() for cell in table.iter("td", "th"))
+    folded = T.normalize("".join(text for text in texts if len(text) <= MAX_DATA_CELL_CHARS))
     return any(label in folded for label in TABLE_LABELS)
 
 
+def holds_tables(element: etree._Element) -> bool:
+    return element.find(".//table") is not None
+
+
 _LAYOUT_ROW = etree.XPath("boolean(./*[self::td or self::th][.//table or string-length(.) > $chars])")
-_LAYOUT_TABLE = etree.XPath("boolean(.//table) or boolean(.//*[self::td or self::th][string-length(.) > $chars])")
 
 
 def is_layout_row(row: etree._Element) -> bool:
     """A row of the page's layout: a cell of it holds a table, or more text than any table cell."""
     return _LAYOUT_ROW(row, chars=MAX_DATA_CELL_CHARS)
-
-
-def is_layout_table(table: etree._Element) -> bool:
-    """A table of the page's grid, holding the report (or part of it), not a table of it."""
-    return _LAYOUT_TABLE(table, chars=MAX_DATA_CELL_CHARS)
 
 
 def section_of(text: str) -> str | None:
@@ -121,7 +124,7 @@ def _common_ancestor(elements: list[etree._Element]) -> etree._Element:
 
 
 def template_tables(document: etree._Element) -> list[etree._Element]:
-    return [t for t in document.iter("table") if not is_layout_table(t) and is_template_table(t)]
+    return [t for t in document.iter("table") if is_template_table(t)]
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,7 @@ def find_article(document: etree._Element) -> Article | None:
     article = _common_ancestor(tables + headings)
     if not headings:
         enclosing = next((e for e in (article, *article.iterancestors()) if e.tag == "table"), None)
-        if enclosing is not None and not is_layout_table(enclosing) and enclosing.getparent() is not None:
+        if enclosing is not None and not holds_tables(enclosing) and enclosing.getparent() is not None:
             article = enclosing.getparent()  # the one template table itself: its surroundings
         overview = T.normalize("总体情况")
         article = next((c for c in (article, *article.iterancestors()) if c.tag not in ("body", "html")

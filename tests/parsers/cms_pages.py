@@ -86,6 +86,18 @@ def last_row_nested(table: D.Table) -> str:
     return outer.replace("</tbody></table>", nested + "</tbody></table>")
 
 
+FOOTNOTE = ("注：" + "本表数据统计期限为本年度1月1日至12月31日，数据来源于本机关政府信息公开申请登记台账和办理记录，"
+            "其中申请人情况按申请时提交的身份材料统计，同一申请人就同一事项多次申请的按一件统计，"
+            "办理结果按答复书载明的处理方式统计，区分处理的只计部分公开一种情形，结转下年度继续办理的申请"
+            "在下一年度报告中作为上年结转数量统计，行政复议、行政诉讼情况以本年度收到的法律文书为准，"
+            "本年度未收取任何信息处理费。") * 2
+
+
+def with_footnote(table: D.Table) -> str:
+    """A Word table closed by a merged row holding a long note, as statisticians add."""
+    return word_table([*table, [D.Cell(FOOTNOTE, colspan=len(D.place(table)[0]))]])
+
+
 def pictures(table: D.Table) -> str:
     """The table as a picture of it (a screenshot of the Word table)."""
     return f"<p style='text-align:center'><img src='/picture/0/{len(table)}{len(table[0])}.png' width=600 border=0></p>"

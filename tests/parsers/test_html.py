@@ -245,6 +245,18 @@ def test_row_missing_a_td_is_damaged_not_shifted() -> None:
     assert any("blank cell" in w for w in parsed.warnings)
 
 
+def test_table_with_a_long_note_row_under_odd_headings() -> None:
+    """A template table closed by a long merged note is still a table of the report, so the
+    page is one whatever its headings say (五 and 六 renamed here)."""
+    report = sample(56, "2019", blanks=True)
+    page = (P.page(report, "layout_tables", P.with_footnote).decode("utf-8")
+            .replace("五、存在的主要问题及改进情况", "五、问题与改进").replace("六、其他需要报告的事项", "六、其他"))
+    assert len(P.FOOTNOTE) > A.MAX_DATA_CELL_CHARS
+    parsed = parse_bytes(page.encode("utf-8"), "note.html")
+    assert_same_report(parsed, report, "html")
+    assert parsed.doubts == {} and P.FOOTNOTE in parsed.text
+
+
 def test_expanded_rows_short_of_a_td_are_handed_on_short() -> None:
     page = ("<table><tr><td rowspan='3'>组</td><td>甲</td><td>1</td><td>2</td></tr>"
             "<tr><td>乙</td><td>3</td></tr><tr><td>丙</td><td></td><td>4</td></tr>"
