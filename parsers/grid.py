@@ -157,7 +157,7 @@ def read_active(lines: Sequence[Line], template: str, report: Report) -> dict:
     widths = {item.key: len(item.columns) for item in items}
     walker = RowWalker(items, widths.__getitem__, "二", report.warnings, _active_header(template))
     found = walker.walk(lines)
-    if walker.doubtful:
+    if walker.doubtful or not found:  # no row found: the table was not read
         report.doubt("active")
     active: dict = {}
     for item in items:
@@ -204,7 +204,7 @@ def read_applications(lines: Sequence[Line], template: str, report: Report) -> d
     kinds = ["count"] * len(T.APPLICANT_COLUMNS)
     walker = RowWalker(rows, lambda key: len(kinds), "三", report.warnings, lambda line: None)
     found = walker.walk(lines)
-    if walker.doubtful:
+    if walker.doubtful or not found:  # no row found: the table was not read
         report.doubt("applications")
     columns = table_columns(found.values(), len(kinds))
     applications = {}
@@ -245,13 +245,16 @@ def read_review(lines: Sequence[Line], report: Report) -> dict:
 
 def fill_tables(report: Report, rows: Sequence[Sequence[str | None]]) -> None:
     """Fill ``report.format``, ``active``, ``applications`` and ``review_litigation`` from
-    the document's rows; whatever cannot be read cleanly goes to ``report.warnings``."""
+    the document's rows; whatever cannot be read cleanly goes to ``report.warnings``, and
+    a table not found is doubted whole (the monitor must not read its absence as zeros)."""
     lines = [read_line(row) for row in rows
              if any(map(cell_text, row)) and not (len(row) == 1 and _PAGE_NUMBER.match(cell_text(row[0])))]
     template, note = detect_template(lines)
     regions = find_regions(lines)
     if regions.active is None and regions.applications is None and regions.review is None:
         report.warnings.append("no table 二, 三 or 四 found")
+        for table in ("active", "applications", "review_litigation"):
+            report.doubt(table)
         return
     report.format = template
     if note:
@@ -261,11 +264,14 @@ def fill_tables(report: Report, rows: Sequence[Sequence[str | None]]) -> None:
         report.active = read_active(lines[slice(*regions.active)], reading, report)
     else:
         report.warnings.append("table 二 (主动公开) not found")
+        report.doubt("active")
     if regions.applications:
         report.applications = read_applications(lines[slice(*regions.applications)], reading, report)
     else:
         report.warnings.append("table 三 (收到和处理政府信息公开申请) not found")
+        report.doubt("applications")
     if regions.review is not None:
         report.review_litigation = read_review(lines[regions.review:], report)
     else:
         report.warnings.append("table 四 (行政复议、行政诉讼) not found")
+        report.doubt("review_litigation")

@@ -2,37 +2,43 @@
 and tables as rows in reading order (rowspan/colspan expanded), then the shared ``grid``.
 
 Parsed with lxml's HTML parser (the one beautifulsoup4 would use, without the object
-tree on top: pages are read by the thousand). The article is the innermost element
-holding every table that carries template labels; a page without such tables is not a
-report, unless its article shows the tables as images, which is said so.
+tree on top: pages are read by the thousand). ``parsers.article`` finds the article and
+says whether the page is a report. Tables pasted from Word arrive as real tables, as a
+paragraph per cell, as tab-, ``|``- or wide-space-separated lines (split as the text
+parser splits them) or as images; a row missing a ``<td>`` is handed on short, so the
+grid reads it as damaged instead of shifting its numbers.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import lxml.html
 from lxml import etree
 
+from parsers import article as A
 from parsers import grid, identity, meta
-from parsers import template as T
 from parsers.encoding import decode
 from parsers.report import Report
+from parsers.text import split_line
 
-# Elements that never hold the report.
-DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "nav", "header", "footer", "select", "button",
-             "form", "svg", "object")
+# Elements that never hold the report's text: code, controls and embedded objects. Forms,
+# tables, headers and footers are containers that CMSs put the article in (VSB: a <form>).
+DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "object", "input", "select", "option",
+             "button", "textarea")
 # Elements that end a line of text.
 BLOCK_TAGS = frozenset(("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
                         "section", "article", "blockquote", "pre", "tr", "table", "hr", "center", "caption",
                         "tbody", "thead", "tfoot", "main", "aside", "figure", "figcaption", "address"))
-# Words (normalised) that make a table one of the template's.
-TABLE_LABELS = tuple(T.normalize(w) for w in ("信息内容", "第二十条", "申请人情况", "自然人", "本年新收", "予以公开",
-                                              "行政复议", "结转下年度", "尚未审结"))
 MAX_SPAN = 100  # rows or columns one cell may cover
 MAX_CELLS = 200_000  # positions of one expanded table
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
+_SOURCE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")  # a line break of the page's source: a space
+# Spaces that editors print between cells of a pasted table (Word's tab runs, &emsp;): plain
+# spaces to the text parser's splitter, whose runs of two or more part cells.
+_PRINTED_SPACES = str.maketrans(dict.fromkeys("\u00a0\u2002\u2003", " "))
 
 
 def _document(data: bytes, declared: str | None) -> etree._Element:
@@ -96,12 +102,25 @@ def cell_text(cell: etree._Element) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def expand(table: etree._Element) -> list[list[str]]:
-    """A table as a full grid: a merged cell's text in every position it covers (the
-    HTML table algorithm: rowspans carry down, colspans across)."""
+def _full_width(taken: dict[tuple[int, int], str], count: int) -> int:
+    """How many positions a whole row of the table covers: the most common count among
+    the rows that print something (the widest on a tie; empty spacer rows do not vote)."""
+    covered, printed = Counter(), set()
+    for (r, _), text in taken.items():
+        covered[r] += 1
+        if text:
+            printed.add(r)
+    votes = Counter(covered[r] for r in range(count) if r in printed)
+    return max(votes, key=lambda width: (votes[width], width), default=0)
+
+
+def expand_rows(rows: list[etree._Element]) -> list[list[str]]:
+    """Table rows as a full grid: a merged cell's text in every position it covers (the
+    HTML table algorithm: rowspans carry down, colspans across). A row covering fewer
+    positions than the table's whole rows lacks a ``<td>`` nobody can place: it is given
+    short, only its own cells, so the grid reads it as damaged (an empty ``<td>`` is a blank)."""
     taken: dict[tuple[int, int], str] = {}
     width = 0
-    rows = _rows_of(table)
     for r, row in enumerate(rows):
         c = 0
         for cell in _cells_of(row):
@@ -116,22 +135,24 @@ def expand(table: etree._Element) -> list[list[str]]:
                     taken[(r + dr, c + dc)] = text
             c += colspan
             width = max(width, c)
-    return [[taken.get((r, c), "") for c in range(width)] for r in range(len(rows))]
+    full = _full_width(taken, len(rows))
+    grid: list[list[str]] = []
+    for r in range(len(rows)):
+        row = [taken.get((r, c)) for c in range(width)]
+        covered = [text for text in row if text is not None]
+        grid.append(covered if len(covered) < full else [text or "" for text in row])
+    return grid
 
 
-def is_template_table(table: etree._Element) -> bool:
-    folded = T.normalize(table.text_content())
-    return any(label in folded for label in TABLE_LABELS)
-
-
-def _holds_tables(table: etree._Element) -> bool:
-    """A layout table: its cells hold further tables (the report inside the page's grid)."""
-    return table.find(".//table") is not None
+def expand(table: etree._Element) -> list[list[str]]:
+    """A table's rows as ``expand_rows`` gives them."""
+    return expand_rows(_rows_of(table))
 
 
 class Walker:
-    """The article in reading order: a paragraph (or a line broken by <br>) is a one-cell
-    row, a data table its expanded rows, a layout table the rows of what its cells hold."""
+    """The article in reading order: a paragraph (or a line broken by <br>) is a row, its
+    cells split as the text parser splits a line; a table's rows are rows, except the
+    rows of a layout table, whose cells are walked as the article they hold."""
 
     def __init__(self) -> None:
         self.rows: list[list[str]] = []
@@ -157,13 +178,13 @@ class Walker:
     def _child(self, child: etree._Element) -> None:
         if child.tag == "table":
             self._flush()
-            if _holds_tables(child):
-                for row in _rows_of(child):
-                    for cell in _cells_of(row):
-                        self.walk(cell)
-                        self._flush()
-            else:
-                self._table(child)
+            self._table(child)
+            return
+        if child.tag == "pre":  # preformatted: the source's line breaks are the lines
+            self._flush()
+            for line in child.text_content().splitlines():
+                self._current.append(line)
+                self._flush()
             return
         block = child.tag in BLOCK_TAGS
         if block:
@@ -173,81 +194,96 @@ class Walker:
             self._flush()
 
     def _table(self, table: etree._Element) -> None:
-        for row in expand(table):
+        """Runs of data rows as one grid; a layout row's cells walked one after another."""
+        run: list[etree._Element] = []
+        for row in _rows_of(table):
+            if not A.is_layout_row(row):
+                run.append(row)
+                continue
+            self._grid(run)
+            run = []
+            for cell in _cells_of(row):
+                self.walk(cell)
+                self._flush()
+        self._grid(run)
+
+    def _grid(self, rows: list[etree._Element]) -> None:
+        for row in expand_rows(rows):
             if any(row):
                 self.rows.append(row)
                 self.lines.append("\t".join(cell.replace("\n", "") for cell in row))
 
     def _flush(self) -> None:
-        line = _SPACES.sub(" ", "".join(self._current)).strip()
+        raw = _SOURCE_BREAK.sub(" ", "".join(self._current)).translate(_PRINTED_SPACES)
         self._current.clear()
-        if line:
-            self.rows.append([line])
-            self.lines.append(line)
+        cells = split_line(raw)
+        if cells and any(cells):
+            self.rows.append(cells)
+            self.lines.append(_SPACES.sub(" ", raw).strip())
 
 
-def _common_ancestor(elements: list[etree._Element]) -> etree._Element:
-    chains = [[e, *e.iterancestors()][::-1] for e in elements]
-    common = chains[0][0]
-    for level in zip(*chains):
-        if any(node is not level[0] for node in level):
-            break
-        common = level[0]
-    return common
+# --- the page ----------------------------------------------------------------------------
+
+TABLE_NAMES = {"active": "二", "applications": "三", "review_litigation": "四"}
 
 
-def find_article(document: etree._Element) -> etree._Element | None:
-    """The element holding the report: the innermost one around every template table,
-    widened to the article when the tables sit in a container of their own."""
-    tables = [t for t in document.iter("table") if not _holds_tables(t) and is_template_table(t)]
-    if not tables:
-        return None
-    article = _common_ancestor(tables)
-    enclosing = next((e for e in (article, *article.iterancestors()) if e.tag == "table"), None)
-    if enclosing is not None and not _holds_tables(enclosing):
-        article = enclosing.getparent()  # the one template table itself: its surroundings
-    overview = T.normalize("总体情况")
-    for candidate in (article, *article.iterancestors()):
-        if candidate.tag in ("body", "html"):
-            break
-        if overview in T.normalize(candidate.text_content()):
-            return candidate
-    return article
+def _drop_non_content(document: etree._Element) -> None:
+    for element in list(document.iter(*DROP_TAGS, etree.Comment)):
+        if element.getparent() is not None:
+            element.drop_tree()
 
 
-def _article_images(document: etree._Element) -> int:
-    """Images of the page that may be content (not icons, spacers or logos in GIF/SVG)."""
+def _refusal(document: etree._Element, titles: list[str], source: str, why: str = "") -> Report:
+    """Why a page is not read as a report, in one line."""
+    named = titles[0] if titles else _text(document)
     body = document.find("body")
-    if body is None:
-        return 0
-    return sum(1 for img in body.iter("img") if not (img.get("src") or "").lower().endswith((".gif", ".ico", ".svg")))
+    images = A.article_images(body) if body is not None else []
+    if images and any(w in named for w in identity.REPORT_WORDS):
+        return Report.failed(source, "html", f"the report's tables are images, not text ({named[:60]})")
+    return Report.failed(source, "html",
+                         f"not an annual report: no disclosure tables on the page ({named[:40]!r}){why}")
+
+
+def _unrecognised(article: A.Article, titles: list[str]) -> str:
+    """Why an article without template tables is not taken for a report ("" when it is)."""
+    missing = article.missing_sections()
+    if missing:
+        return f"; no section {' '.join(label.split('、')[0] for label in missing)}"
+    return "" if A.names_report(titles) else "; its title names no annual disclosure report, or a look-alike"
+
+
+def _values(table: object) -> list:
+    return [v for item in table.values() for v in _values(item)] if isinstance(table, dict) else [table]
+
+
+def _note_unread(report: Report, article: etree._Element) -> None:
+    """Say which tables were not read and, when the article shows pictures, that they are
+    where the tables are (OCR reads ``parsers.article.article_images``)."""
+    unread = [name for key, name in TABLE_NAMES.items() if all(v is None for v in _values(getattr(report, key)))]
+    images = A.article_images(article)
+    if unread and images:
+        report.warnings.append(f"tables {'、'.join(unread)} not read: the article shows them as "
+                               f"{len(images)} images, not text")
 
 
 def parse(data: bytes, source: str) -> Report:
     document = _document(data, None)
-    for element in list(document.iter(*DROP_TAGS)):
-        if element.getparent() is not None:
-            element.drop_tree()
-    for comment in list(document.iter(etree.Comment)):
-        if comment.getparent() is not None:
-            comment.drop_tree()
+    _drop_non_content(document)
     hints = _meta_tags(document)
-    title = document.find(".//title")
-    heading = document.find(".//h1")
-    title_text = next((t for t in (_text(e) for e in (title, heading) if e is not None) if t), None)
-    article = find_article(document)
+    headings = [_text(e) for e in (document.find(".//title"), document.find(".//h1")) if e is not None]
+    titles = [t for t in (*headings, hints.get("ArticleTitle")) if t]
+    article = A.find_article(document)
     if article is None:
-        page_text = _text(document)
-        named = title_text or hints.get("ArticleTitle") or ""
-        if _article_images(document) and any(w in named for w in identity.REPORT_WORDS):
-            return Report.failed(source, "html", f"the report's tables are images, not text ({named[:60]})")
-        return Report.failed(source, "html", f"not an annual report: no disclosure tables on the page "
-                                             f"({(named or page_text)[:40]!r})")
-    walker = Walker.of(article)
+        return _refusal(document, titles, source)
+    walker = Walker.of(article.element)
     report = Report(source=source, file_type="html", text="\n".join(walker.lines))
-    meta.describe(report, title=title_text, meta=hints)
+    meta.describe(report, title=next((t for t in headings if t), None), meta=hints)
     visible = _visible_date(document)
     if report.published_at is None and visible:
         report.published_at, report.published_at_source = visible[0], f"text:{visible[1]}"
+    why = "" if article.tables else _unrecognised(article, [*titles, report.title or ""])
+    if why:
+        return _refusal(document, titles, source, why)
     grid.fill_tables(report, walker.rows)
+    _note_unread(report, article.element)
     return report

@@ -1,17 +1,25 @@
 """HTML: generated portal pages of both templates read back cell for cell whatever their
-encoding and chrome; merged and nested tables; pages that are not reports, or whose
-tables are images, refused in one line."""
+encoding and chrome; the article in each CMS's container; tables pasted as paragraphs,
+separated lines or pictures; rows missing a <td>; merged and nested tables; pages that
+are not reports refused in one line."""
 
 from __future__ import annotations
 
+import copy
 import functools
+import itertools
+from collections.abc import Callable
 
 import pytest
 
 from nianbao.demo import documents as D
+from parsers import article as A
 from parsers import html as H
 from parsers import parse_bytes
+from parsers import template as T
+from tests.parsers import cms_pages as P
 from tests.parsers import generated
+from tests.parsers.conftest import review
 from tests.parsers.generated import assert_same_report, cases
 
 AGENCY = "尉氏县卫生健康委员会"
@@ -121,6 +129,8 @@ def test_disclosure_guide_is_not_a_report() -> None:
 
 
 def test_tables_as_images_are_said_to_be_images() -> None:
+    """Sections 二 to 四, headings and all, are one run of pictures: the page cannot be told
+    from a look-alike, so it is refused, saying that its tables are images."""
     report = sample(46, "2021")
     page = D.render_html(report, pub_date="2024-01-20").decode("utf-8")
     start, end = page.index("<table"), page.rindex("</table>") + len("</table>")
@@ -136,3 +146,206 @@ def test_gbk_page_without_declared_charset() -> None:
     parsed = parse_bytes(page, "gbk.html")
     assert parsed.title == report["title"]
     assert (parsed.published_at, parsed.published_at_source) == ("2024-01-20", "meta:PubDate")
+
+
+
+CHROME = ("网站地图", "互动交流", "某某县2016年", "分享到", "_showDynClickBatch", "本文目录")
+TABLES = ("active", "applications", "review_litigation")
+
+
+@pytest.mark.parametrize("shape", sorted(P.PAGE_SHAPES))
+@pytest.mark.parametrize("template", T.TEMPLATES)
+def test_article_in_each_cms_container(shape: str, template: str) -> None:
+    """VSB's <form>, TRS_Editor, wp_articlecontent, an HTML5 <article> with its own
+    <header>, a legacy layout <td>: the body is read whole, the site around it not."""
+    report = sample(48, template, blanks=True)
+    parsed = parse_bytes(P.page(report, shape), f"{shape}.html")
+    assert_same_report(parsed, report, "html")
+    assert parsed.doubts == {}
+    assert report["signed"] in parsed.text and report["sections"]["other_matters"][0] in parsed.text
+    assert not any(word in parsed.text for word in CHROME)
+
+
+# Each way of pasting a table in another CMS's page.
+PASTED = list(zip(sorted(P.TABLE_RENDERS), itertools.cycle(sorted(P.PAGE_SHAPES))))
+
+
+@pytest.mark.parametrize("layout,shape", PASTED)
+@pytest.mark.parametrize("template", T.TEMPLATES)
+def test_tables_pasted_without_table_markup(layout: str, shape: str, template: str) -> None:
+    """A paragraph per cell, tab/pipe/space-separated lines, <br> lines, <pre>, a table
+    inside a cell of the editor's box: every cell read back, nothing doubted."""
+    report = sample(49, template)
+    parsed = parse_bytes(P.page(report, shape, P.TABLE_RENDERS[layout]), f"{layout}.html")
+    assert_same_report(parsed, report, "html")
+    assert (parsed.warnings, parsed.doubts) == ([], {})
+
+
+@pytest.mark.parametrize("layout", ["tabs", "pipes", "br_lines"])
+def test_blank_cells_keep_their_place_in_separated_lines(layout: str) -> None:
+    report = sample(50, "2021", blanks=True)
+    parsed = parse_bytes(P.page(report, "trs", P.TABLE_RENDERS[layout]), f"{layout}.html")
+    assert_same_report(parsed, report, "html")
+    assert parsed.warnings and all("blank cell" in w for w in parsed.warnings)
+    assert parsed.doubts == {}
+
+
+def _blank_rows(report: dict) -> set[str]:
+    return {key for key, row in report["applications"].items() if None in row.values()}
+
+
+@pytest.mark.parametrize("layout", ["cell_paragraphs", "wide_spaces"])
+def test_blank_cells_lost_in_the_paste_are_damaged_rows(layout: str) -> None:
+    """A paragraph per cell drops an empty cell, and runs of spaces merge around one: the
+    row has fewer numbers than columns and nobody can say which is missing. Its values
+    are null and doubted; every other row is read exactly."""
+    report = sample(50, "2021", blanks=True)
+    blank = _blank_rows(report)
+    assert blank
+    parsed = parse_bytes(P.page(report, "webplus", P.TABLE_RENDERS[layout]), f"{layout}.html")
+    for key, row in report["applications"].items():
+        assert parsed.applications[key] == (dict.fromkeys(row) if key in blank else row), key
+    assert sorted(parsed.doubts["applications"]) == sorted(blank)
+    assert sum("table 三" in w and "damaged row" in w for w in parsed.warnings) == len(blank)
+    # table 四 lost its blank too: the group that held it is null, the others are read
+    assert parsed.review_litigation == {group: dict.fromkeys(row) if None in row.values() else row
+                                        for group, row in report["review_litigation"].items()}
+    assert parsed.doubts["review_litigation"] == ["*"] and parsed.active == report["active"]
+
+
+def _granted_or_review_numbers(texts: list[str]) -> bool:
+    """Table 三's 予以公开 row, or table 四's row of fifteen numbers."""
+    return any("予以公开" in text for text in texts) or (len(texts) == 15 and all(t.isdigit() for t in texts))
+
+
+def test_row_missing_a_td_is_damaged_not_shifted() -> None:
+    """Table 三's 予以公开 row lost its 商业企业 <td>, table 四's numbers lost 行政复议's
+    尚未审结: read padded, every value after the gap would move one column left. Only what
+    every consistent placement agrees on is kept, and those rows are doubted; empty <td>s
+    elsewhere stay blanks, not doubts."""
+    report = sample(51, "2021", blanks=True)
+    report["review_litigation"] = review([1, 0, 0, 0, 1] + [0] * 10)
+    granted = report["applications"]["granted"]
+
+    def damaged(table: D.Table) -> str:
+        is_applications = any("予以公开" in c.text for row in table for c in row)
+        from_end = 6 if is_applications else 12  # 商业企业 of seven values; 尚未审结 of fifteen
+        return P.without_td(_granted_or_review_numbers, from_end)(table)
+
+    parsed = parse_bytes(P.page(report, "trs", damaged), "damaged.html")
+    expected = copy.deepcopy(report["applications"])
+    expected["granted"] = dict.fromkeys(granted)
+    assert parsed.error is None and parsed.applications == expected
+    assert parsed.review_litigation == review([None] * 5 + [0] * 10)
+    assert parsed.active == report["active"]
+    assert parsed.doubts == {"applications": ["granted"], "review_litigation": ["*"]}
+    assert any("予以公开" in w and "damaged row" in w for w in parsed.warnings)
+    assert any("table 四" in w and "damaged row" in w for w in parsed.warnings)
+    assert any("blank cell" in w for w in parsed.warnings)
+
+
+def test_table_with_a_long_note_row_under_odd_headings() -> None:
+    """A template table closed by a long merged note is still a table of the report, so the
+    page is one whatever its headings say (五 and 六 renamed here)."""
+    report = sample(56, "2019", blanks=True)
+    page = (P.page(report, "layout_tables", P.with_footnote).decode("utf-8")
+            .replace("五、存在的主要问题及改进情况", "五、问题与改进").replace("六、其他需要报告的事项", "六、其他"))
+    assert len(P.FOOTNOTE) > A.MAX_DATA_CELL_CHARS
+    parsed = parse_bytes(page.encode("utf-8"), "note.html")
+    assert_same_report(parsed, report, "html")
+    assert parsed.doubts == {} and P.FOOTNOTE in parsed.text
+
+
+def test_expanded_rows_short_of_a_td_are_handed_on_short() -> None:
+    page = ("<table><tr><td rowspan='3'>组</td><td>甲</td><td>1</td><td>2</td></tr>"
+            "<tr><td>乙</td><td>3</td></tr><tr><td>丙</td><td></td><td>4</td></tr>"
+            "<tr><td></td><td></td><td></td><td></td><td></td></tr></table>")
+    table = H._document(page.encode(), None).find(".//table")
+    assert H.expand(table) == [["组", "甲", "1", "2", ""], ["组", "乙", "3"], ["组", "丙", "", "4", ""],
+                               ["", "", "", "", ""]]
+
+
+@pytest.mark.parametrize("shape", ["vsb", "html5", "layout_tables"])
+def test_tables_as_pictures_are_a_report_with_doubts(shape: str) -> None:
+    """The six headings and the title are text, the tables pictures: a report whose tables
+    are doubted whole and said to be images; the pictures are where OCR is to look."""
+    report = sample(52, "2021")
+    data = P.page(report, shape, P.pictures)
+    parsed = parse_bytes(data, f"{shape}.html")
+    assert parsed.error is None
+    assert (parsed.agency, parsed.year, parsed.title) == (report["agency"], report["year"], report["title"])
+    assert parsed.applications == {} and parsed.review_litigation == {}
+    assert parsed.active == {item.key: dict.fromkeys(c.key for c in item.columns) if len(item.columns) > 1 else None
+                             for item in T.active_items("2021")}
+    assert parsed.doubts == dict.fromkeys(TABLES, ["*"])
+    assert any(w == "tables 二、三、四 not read: the article shows them as 3 images, not text" for w in parsed.warnings)
+    document = H._document(data, None)
+    pictures = [f"/picture/0/{len(table)}{len(table[0])}.png" for kind, table in D.blocks(report) if kind == "table"]
+    assert A.article_images(A.find_article(document).element) == pictures  # not VSB's print.gif icon
+
+
+@pytest.mark.parametrize("agency", ["中共某某县委机构编制委员会办公室", "某某县财政预算评审中心"])
+def test_titled_by_the_site_with_pictures_is_a_report(agency: str) -> None:
+    """Every page titled with the site's name, the report's title only in the body; an
+    agency whose name holds 编制 or 预算 is no look-alike."""
+    report = generated.sample(55, "2021", agency=agency)
+    parsed = parse_bytes(P.page(report, "trs", P.pictures, site="某某县人民政府门户网站"), "site.html")
+    assert parsed.error is None
+    assert (parsed.agency, parsed.year, parsed.title) == (agency, report["year"], report["title"])
+    assert parsed.doubts == dict.fromkeys(TABLES, ["*"])
+
+
+@pytest.mark.parametrize("markup", [
+    "<p>&nbsp;&nbsp;<b>二、</b><span>主动公开</span>政府信息情况</p>",
+    "<p>　　二、主动公开政府信息情况</p>",
+    "<div><font face='黑体'>二、</font><font face='仿宋'>主动公开政府信息情况</font></div>",
+    "<p>……情况如下。<br>二、主动公开政府信息情况<br>（一）……</p>",
+    "<p>二 主动公开政府信息情况</p>",
+    "<p>二．主动公开政府信息情况</p>",
+])
+def test_section_heading_as_editors_write_it(markup: str) -> None:
+    document = H._document(f"<html><body><div id='zoom'>{markup}<p>二是加强主动公开政府信息情况的审核</p>"
+                           f"<p>（二）主动公开政府信息情况</p></div></body></html>".encode(), None)
+    headings = A.section_headings(document)
+    assert list(headings) == ["active"] and len(headings["active"]) == 1
+    zoom = document.get_element_by_id("zoom")
+    assert zoom in headings["active"][0].iterancestors()  # the element the heading starts in, not the article
+
+
+def test_tables_left_out_are_a_report_with_doubts() -> None:
+    """The page points to an attachment for its tables: still the report, nothing read."""
+    report = sample(53, "2019")
+    parsed = parse_bytes(P.page(report, "trs", P.elsewhere), "elsewhere.html")
+    assert parsed.error is None and (parsed.agency, parsed.year) == (report["agency"], report["year"])
+    assert parsed.doubts == dict.fromkeys(TABLES, ["*"])
+    assert "table 三 (收到和处理政府信息公开申请) not found" in parsed.warnings
+    assert not any("images" in w for w in parsed.warnings)
+
+
+def _headings_only(report: dict) -> str:
+    return P.body(report, P.elsewhere)
+
+
+LOOKALIKE = "; its title names no annual disclosure report, or a look-alike"
+
+
+@pytest.mark.parametrize("title,article,why", [
+    ("关于《某某县卫生健康委员会2023年政府信息公开工作年度报告》的解读", _headings_only, LOOKALIKE),
+    ("图解：某某县卫生健康委员会2023年政府信息公开工作年度报告", _headings_only, LOOKALIKE),
+    ("某某县2024年政务公开工作要点", _headings_only, LOOKALIKE),
+    ("某某县卫生健康委员会2023年政务公开工作总结", _headings_only, LOOKALIKE),
+    ("某某县2023年法治政府建设年度报告", _headings_only, LOOKALIKE),
+    ("关于做好2024年度政府信息公开工作年度报告编制和发布工作的通知", _headings_only, LOOKALIKE),
+    ("某某县卫生健康委员会2023年政府信息公开工作年度报告",
+     lambda report: _headings_only(report).split("三、收到和处理")[0], "; no section 三 四 五 六"),
+    ("某某县卫生健康委员会2024年部门预算公开",
+     lambda report: "<p>一、部门基本情况</p><table><tr><td>收入总计</td><td>1200.5</td></tr></table>", ")"),
+])
+def test_look_alikes_and_pages_without_the_sections_are_errors(title: str, article: Callable[[dict], str],
+                                                               why: str) -> None:
+    """A 解读 or 图解 walks through the six headings too, a 工作要点 or 总结 is no report,
+    a report title over a page without its sections (or tables) proves nothing."""
+    report = sample(54, "2021")
+    parsed = parse_bytes(P.trs(title, article(report)).encode("utf-8"), "lookalike.html")
+    assert parsed.error.startswith("not an annual report: no disclosure tables on the page")
+    assert parsed.error.endswith(why) and "\n" not in parsed.error

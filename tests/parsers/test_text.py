@@ -219,6 +219,7 @@ def test_title_only_report_without_tables_is_kept_with_warnings() -> None:
     assert (report.agency, report.year) == ("某某县水利局", 2023)
     assert report.applications == {} and report.format is None
     assert any("no table" in w for w in report.warnings)
+    assert report.doubts == {"active": ["*"], "applications": ["*"], "review_litigation": ["*"]}
 
 
 def test_cli_parse_seed_json() -> None:
