@@ -147,7 +147,7 @@ class Builder:
             else:
                 link = f'<p>附件：<a href="{html.escape(attachment[0])}">{html.escape(report["title"])}.{plan.file_type}</a></p>'
                 content = f"<p>{html.escape(report['title'])}</p>{link}"
-                site.pages[path] = Page(plan.style.article(report, plan, site, content) if plan.style else
+                site.pages[path] = Page(plan.style.article(report, plan, content) if plan.style else
                                         _article(report["title"], plan, content, charset=family.charset,
                                                  label="发布时间" if family.name == "vsb" else "发布日期"),
                                         MIME["html"].replace("utf-8", family.charset))

@@ -27,7 +27,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
+from typing import Callable, TypeVar
 
 from monitor.deadlines import deadline
 from nianbao.config import DEFAULTS
@@ -35,6 +35,8 @@ from nianbao.demo import documents as D
 from nianbao.demo.builder import Builder, County, Planned
 from nianbao.demo.site import Page, Site
 from nianbao.demo.world import World
+
+T = TypeVar("T")
 
 # --- names ------------------------------------------------------------------------------
 
@@ -68,6 +70,8 @@ def _government(name: str, county: str) -> str:
     return county + "政府" if name == county + "人民政府" else _local(name, county).replace("人民政府", "政府")
 
 
+# How a report calls its own author when it does not name it, by the name's ending.
+SELF_NAMES = (("街道", "我街道"), ("镇", "我镇"), ("乡", "我乡"), ("局", "我局"), ("委员会", "我委"), ("", "本机关"))
 # form -> (registry name, county) -> the name printed. ``signature``: the text says 我镇/我局
 # and only the 落款 names the author.
 NAME_FORMS: dict[str, Callable[[str, str], str]] = {
@@ -78,7 +82,7 @@ NAME_FORMS: dict[str, Callable[[str, str], str]] = {
     "government": _government,                                    # 洧川镇政府, 尉氏县政府
     "office": lambda name, county: county + "政府办",              # 鼓楼区政府办
     "abbreviated": lambda name, county: _abbreviated(name),       # 尉氏县市场监管局
-    "signature": lambda name, county: "我" + ("局" if name.endswith("局") else _bare(name, county)[-1]),
+    "signature": lambda name, county: next(own for end, own in SELF_NAMES if _bare(name, county).endswith(end)),
 }
 # Which forms each kind of agency uses, with weights (townships usually drop county and 人民政府).
 NAME_MIX = {
@@ -145,6 +149,8 @@ DATE_LINES: dict[str, Callable[[date, str], str]] = {
     "none": lambda d, n: "",
 }
 
+URL_DATED = ("hanweb", "trs")  # families whose article URLs carry the publication date
+
 # --- containers and tables ------------------------------------------------------------------
 
 SIDEBAR = ('<div class="side"><h3>信息公开目录</h3><ul><li>政府信息公开指南</li><li>政府信息公开制度</li>'
@@ -203,6 +209,8 @@ def _png(width: int, height: int) -> bytes:
 
 @dataclass(frozen=True)
 class Style:
+    """One report's looks: each field names a form in the tables above."""
+
     county: str  # 尉氏县: what the short names drop
     name: str = "full"  # NAME_FORMS: the title's name
     text_name: str = "full"  # NAME_FORMS: the opening sentence's
@@ -245,14 +253,13 @@ class Style:
                 parts.append(TABLE_LAYOUTS[self.tables](content))
         return self._wrap(report, plan, "\n".join(parts))
 
-    def article(self, report: dict, plan: Planned, site: Site, content: str) -> bytes:
+    def article(self, report: dict, plan: Planned, content: str) -> bytes:
         """The page an attachment hangs from."""
         return self._wrap(report, plan, content)
 
     def _wrap(self, report: dict, plan: Planned, body: str) -> bytes:
         title = html.escape(report["title"])
-        line = DATE_LINES[self.date](date.fromisoformat(plan.published),
-                                     name_form("bare", report["agency"], self.county))
+        line = DATE_LINES[self.date](date.fromisoformat(plan.published), report["agency"])
         nav = "".join(f"<li><a href=\"#\">{n}</a></li>" for n in D.SITE_NAV)
         page = (f'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset={self.charset}">'
                 f"<title>{title}</title></head><body><div class=\"header\"><ul class=\"nav\">{nav}</ul></div>"
@@ -265,9 +272,6 @@ class Style:
         if self.date != "none":
             return "page"
         return "url" if family in URL_DATED else None
-
-
-URL_DATED = ("hanweb", "trs")  # families whose article URLs carry the publication date
 
 
 # --- the world --------------------------------------------------------------------------------
@@ -338,7 +342,8 @@ DECOYS = (
 )
 
 
-def _pick(rng: random.Random, mix: tuple[tuple, ...]):  # type: ignore[no-untyped-def]
+def _pick(rng: random.Random, mix: tuple[tuple[T, int], ...]) -> T:
+    """One of a mix's values, drawn by weight."""
     return rng.choices([v for v, _ in mix], [w for _, w in mix])[0]
 
 
