@@ -2,8 +2,8 @@
 
 Serves ``variety_world`` on loopback (each portal its own 127.0.0.x), runs ``nianbao crawl`` and
 ``nianbao monitor --as-of <world.as_of> --json``, then prints, beside their targets: recall and
-precision of the (agency, year) stored; the share of stored reports with the expected published_at;
-precision and recall of the missing, late and unbalanced flags; how many review flags were raised
+precision of the (agency, year) stored; the share of stored reports with the expected published_at
+(both also by each form of each variation, ``World.variations``); precision and recall of the missing, late and unbalanced flags; how many review flags were raised
 and how many of them stand where a missing or unbalanced flag would have been a false accusation.
 Asserts nothing.
 
@@ -57,12 +57,22 @@ def report(world: World, stored: dict[Key, str | None], flags: dict[str, set[Key
     print("reports stored:")
     line("recall", share(len(found & expected), len(expected)), ">= 99%")
     line("precision", share(len(found & expected), len(found)), "100%")
-    dated = [key for key in found & expected if stored[key] == world.expected[key][0]]
+    dated = {key for key in found & expected if stored[key] == world.expected[key][0]}
     line("published_at as expected", share(len(dated), len(found & expected)), ">= 98%")
     print(f"    not stored: {sorted(expected - found)[:shown]}")
     print(f"    stored but not expected: {sorted(found - expected)[:shown]}")
-    wrong = sorted((key, stored[key], world.expected[key][0]) for key in found & expected if key not in set(dated))
+    wrong = sorted((key, stored[key], world.expected[key][0]) for key in (found & expected) - dated)
     print(f"    published_at (stored, expected): {wrong[:shown]}")
+    print("  by variation (stored/expected, with the right published_at/stored), the forms that fall short:")
+    for aspect in next(iter(world.variations.values()), {}):
+        tally: dict[str, list[int]] = {}
+        for key, forms in world.variations.items():
+            counts = tally.setdefault(forms[aspect], [0, 0, 0])
+            counts[0] += key in found
+            counts[1] += 1
+            counts[2] += key in dated
+        short = [f"{form} {s}/{n} ({d}/{s})" for form, (s, n, d) in sorted(tally.items()) if s < n or d < s]
+        print(f"    {aspect}: {', '.join(short) or 'all right'}")
     targets = {"missing": ("100%", ">= 98%"), "late": ("-", ">= 95%"), "unbalanced": ("-", "-")}
     for kind, (precision_target, recall_target) in targets.items():
         want, got = world.flags[kind], flags.get(kind, set())

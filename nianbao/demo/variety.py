@@ -14,8 +14,9 @@ API
 ``name_form(form, name, county)``: how a page names an agency.
 ``variety_world(seed=0, counties=8) -> World``: counties of the four server-rendered families,
 a third of their agencies townships, reports of 2019-2024 drawn at a realistic mix of every
-variation; what must be found is ``World.expected`` and the flags the monitor must raise
-``World.flags`` ({kind: {(agency_id, year)}} for missing, late, unbalanced).
+variation; what must be found is ``World.expected``, the flags the monitor must raise
+``World.flags`` ({kind: {(agency_id, year)}} for missing, late, unbalanced), and each report's
+forms ``World.variations`` (``Style.aspects``).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ YEAR_FORMS: dict[str, Callable[[int], tuple[str, str]]] = {
     "han_circle": lambda y: (f"{_han(y, '○')}年度", f"{_han(y, '○')}年"),
     "du": lambda y: (f"{y}年度", f"{y}年"),
 }
-YEAR_MIX = (("digits", 10), ("du", 4), ("spaced", 1), ("han", 1), ("han_circle", 1))
+YEAR_MIX = (("digits", 14), ("du", 5), ("spaced", 1), ("han", 1), ("han_circle", 1))
 
 # Titles, ``{name}`` and ``{year}`` (the year as the title writes it); the generic ones
 # leave the name to the text and the 落款.
@@ -267,6 +268,14 @@ class Style:
                 '<div class="footer">主办单位：县人民政府办公室　网站标识码：4100000001</div></body></html>')
         return page.encode(self.charset, errors="xmlcharrefreplace")
 
+    def aspects(self, family: str, file_type: str) -> dict[str, str]:
+        """This report's forms by aspect, to break a measurement down by them."""
+        document = "image" if self.tables == "image" else file_type
+        return {"family": family, "document": document, "name": self.name, "text_name": self.text_name,
+                "year_form": self.year_form, "title": self.title, "date": self.date, "container": self.container,
+                "tables": self.tables if document == "html" else "-",
+                "word": ("wps" if self.word != D.TIDY else "tidy") if document in ("pdf", "docx", "doc") else "-"}
+
     def source(self, family: str) -> str | None:
         """Where the crawler must find the date: the page's label, else the URL, else nowhere."""
         if self.date != "none":
@@ -287,7 +296,9 @@ FAMILY_LOOKS: dict[str, dict[str, tuple[tuple[str, int], ...]]] = {
     "vsb": {"container": (("vsb_form", 5), ("wp", 2)), "date": (("时间", 5), ("发布时间", 1), ("none", 1))},
     "legacy": {"container": (("layout_td", 5), ("zoom", 1)), "date": (("更新时间", 4), ("日期", 2), ("none", 1))},
 }
-TABLE_MIX = (("table", 10), ("nested", 2), ("cell_paragraphs", 2), ("cell_lines", 1), ("tabs", 1), ("pipes", 1))
+# The weights are estimates from reading real pages, not counts: most HTML reports carry real
+# tables, about one in five arrives pasted some other way.
+TABLE_MIX = (("table", 14), ("nested", 2), ("cell_paragraphs", 1), ("cell_lines", 1), ("tabs", 1), ("pipes", 1))
 # File types with weights; an HTML page with its tables as images is "image".
 FILE_MIX = (("html", 12), ("pdf", 3), ("docx", 3), ("doc", 1), ("image", 1))
 WPS = D.WordLayout(label_cm=2.0, mixed_numbering=True, page_numbers=True)
@@ -418,4 +429,7 @@ def variety_world(seed: int = 0, counties: int = len(VARIETY_COUNTIES)) -> World
         builder.county(county, county_plans, _decoys(county, chosen[(index + 1) % len(chosen)]))
     world = builder.world(f"{YEARS[0]}-{YEARS[-1]}", AS_OF)
     world.flags = expected_flags(builder.agencies, plans, world.expected, YEARS)
+    families = {f"{c.code}-{suffix}": c.family for c in chosen for suffix, _, _ in c.agencies}
+    world.variations = {(p.agency_id, p.year): p.style.aspects(families[p.agency_id], p.file_type)
+                        for p in plans if p.style}
     return world
