@@ -12,6 +12,7 @@ API
 ``Style``: pass as ``Planned(style=...)``; ``Builder`` calls ``dress`` (names, years, title),
 ``page`` (a report printed on its page) and ``article`` (the page an attachment hangs from).
 ``name_form(form, name, county)``: how a page names an agency.
+``variety_plans(seed=0, counties=8)``: the reports it publishes, [(County, [Planned])].
 ``variety_world(seed=0, counties=8) -> World``: counties of the four server-rendered families,
 a third of their agencies townships, reports of 2019-2024 drawn at a realistic mix of every
 variation; what must be found is ``World.expected``, the flags the monitor must raise
@@ -122,9 +123,10 @@ TITLE_FORMS = {
     "named": "{name}{year}政府信息公开工作年度报告",
     "named_annual": "{name}{year}政府信息公开年报",
     "named_after": "{year}政府信息公开工作年度报告（{name}）",
+    "year_first": "{year}{name}政府信息公开工作年度报告",
     "generic": "{year}政府信息公开工作年度报告",
 }
-TITLE_MIX = (("named", 10), ("named_annual", 2), ("named_after", 1), ("generic", 2))
+TITLE_MIX = (("named", 10), ("named_annual", 2), ("named_after", 1), ("year_first", 2), ("generic", 2))
 
 # --- dates ----------------------------------------------------------------------------------
 
@@ -137,6 +139,7 @@ def _ymd(day: date) -> tuple[int, int, int]:
 DATE_LINES: dict[str, Callable[[date, str], str]] = {
     "发布日期": lambda d, n: f'<div class="info">发布日期：{d.isoformat()}　来源：{html.escape(n)}</div>',
     "发布时间": lambda d, n: f'<div class="info">发布时间：{d.isoformat()} 09:30　来源：{html.escape(n)}　浏览次数：<span id="hits">86</span></div>',
+    "发布时间:": lambda d, n: f'<div class="info">发布时间:{d.isoformat()} 18:20:44</div>',  # a half-width colon
     "时间": lambda d, n: ('<div class="info">时间：{0}年{1:02d}月{2:02d}日　作者：　来源：{3}　点击数：'
                           '<script>_showDynClicks("wbnews", 1598366210, 11129)</script></div>').format(*_ymd(d), html.escape(n)),
     "更新时间": lambda d, n: '<span class="time">更新时间：{0}-{1}-{2} 15:55:58</span>'.format(*_ymd(d)),
@@ -273,7 +276,7 @@ class Style:
         document = "image" if self.tables == "image" else file_type
         return {"family": family, "document": document, "name": self.name, "text_name": self.text_name,
                 "year_form": self.year_form, "title": self.title, "date": self.date, "container": self.container,
-                "tables": self.tables if document == "html" else "-",
+                "tables": self.tables if document in ("html", "image") else "-",
                 "word": ("wps" if self.word != D.TIDY else "tidy") if document in ("pdf", "docx", "doc") else "-"}
 
     def source(self, family: str) -> str | None:
@@ -290,9 +293,10 @@ AS_OF = date(2025, 6, 1)
 # Per family: how its pages wrap the article and print the date, with weights.
 FAMILY_LOOKS: dict[str, dict[str, tuple[tuple[str, int], ...]]] = {
     "hanweb": {"container": (("zoom", 5), ("layout_td", 1)),
-               "date": (("发布日期", 3), ("发布时间", 3), ("表头", 2), ("font", 1), ("日期", 1), ("none", 1))},
+               "date": (("发布日期", 3), ("发布时间", 3), ("发布时间:", 1), ("表头", 2), ("font", 1), ("日期", 1),
+                        ("none", 1))},
     "trs": {"container": (("trs", 5), ("zoom", 1)),
-            "date": (("发布时间", 3), ("信息来源", 2), ("表头", 1), ("公开日期", 1), ("none", 1))},
+            "date": (("发布时间", 3), ("发布时间:", 1), ("信息来源", 2), ("表头", 1), ("公开日期", 1), ("none", 1))},
     "vsb": {"container": (("vsb_form", 5), ("wp", 2)), "date": (("时间", 5), ("发布时间", 1), ("none", 1))},
     "legacy": {"container": (("layout_td", 5), ("zoom", 1)), "date": (("更新时间", 4), ("日期", 2), ("none", 1))},
 }
@@ -417,19 +421,21 @@ def _decoys(county: County, other: County) -> list[tuple[str, str, str]]:
     return out
 
 
+def variety_plans(seed: int = 0, counties: int = len(VARIETY_COUNTIES)) -> list[tuple[County, list[Planned]]]:
+    """The reports ``variety_world`` publishes, county by county, drawn from ``seed``."""
+    rng = random.Random(f"variety/{seed}")
+    return [(county, _county_plans(rng, county)) for county in VARIETY_COUNTIES[:counties]]
+
+
 def variety_world(seed: int = 0, counties: int = len(VARIETY_COUNTIES)) -> World:
     """``counties`` of ``VARIETY_COUNTIES`` with reports of 2019-2024 drawn from ``seed``."""
-    rng = random.Random(f"variety/{seed}")
     builder = Builder(seed)
-    chosen = VARIETY_COUNTIES[:counties]
-    plans: list[Planned] = []
-    for index, county in enumerate(chosen):
-        county_plans = _county_plans(rng, county)
-        plans += county_plans
-        builder.county(county, county_plans, _decoys(county, chosen[(index + 1) % len(chosen)]))
+    drawn = variety_plans(seed, counties)
+    for index, (county, plans) in enumerate(drawn):
+        builder.county(county, plans, _decoys(county, drawn[(index + 1) % len(drawn)][0]))
     world = builder.world(f"{YEARS[0]}-{YEARS[-1]}", AS_OF)
+    plans = [p for _, county_plans in drawn for p in county_plans]
     world.flags = expected_flags(builder.agencies, plans, world.expected, YEARS)
-    families = {f"{c.code}-{suffix}": c.family for c in chosen for suffix, _, _ in c.agencies}
-    world.variations = {(p.agency_id, p.year): p.style.aspects(families[p.agency_id], p.file_type)
-                        for p in plans if p.style}
+    world.variations = {(p.agency_id, p.year): p.style.aspects(county.family, p.file_type)
+                        for county, county_plans in drawn for p in county_plans if p.style}
     return world

@@ -19,7 +19,8 @@ import pytest
 from nianbao.demo.builder import Builder, County, Planned
 from nianbao.demo.documents import WordLayout
 from nianbao.demo.server import PortalServer
-from nianbao.demo.variety import Style
+from nianbao.demo.variety import (CONTAINERS, DATE_LINES, NAME_FORMS, TABLE_LAYOUTS, TITLE_FORMS, YEAR_FORMS, Style,
+                                  variety_plans)
 from nianbao.store import connect
 from tests.crawler.conftest import FAST, NIANBAO, REPO, crawl_in
 
@@ -52,7 +53,8 @@ def plan(county: County, agency_id: str, year: int, file_type: str, published: s
 P = plan
 PLANS: dict[str, list[Planned]] = {
     WEISHI.site: [  # Hanweb: the date is in the article URL too
-        P(WEISHI, "410223-gov", 2022, "html", "2023-03-20", "page", name="government", date="发布时间", tables="nested"),
+        P(WEISHI, "410223-gov", 2022, "html", "2023-03-20", "page", name="government", title="year_first",
+          date="发布时间:", tables="nested"),
         P(WEISHI, "410223-gov", 2023, "pdf", "2024-03-25", "page", date="表头", word=WPS),
         P(WEISHI, "410223-scj", 2022, "html", "2023-01-08", "page", name="abbreviated", date="font",
           tables="cell_paragraphs"),
@@ -175,6 +177,31 @@ def test_the_hand_written_world_is_what_its_expectations_say() -> None:
         for p in PLANS[county.site]:
             due = date(p.year + 1, 3, 31) if kinds[p.agency_id] == "government" else date(p.year + 1, 1, 31)
             assert ((p.agency_id, p.year) in FLAGS["late"]) == (p.source is not None and date.fromisoformat(p.published) > due)
+
+
+def test_the_generated_world_holds_every_variation_at_a_realistic_mix() -> None:
+    """``variety_world``'s reports (drawn only, no pages built): enough agencies, a third of
+    them townships, six years; every form occurs, those no CMS dictates in several families."""
+    drawn = variety_plans()
+    agencies = [a for county, _ in drawn for a in county.agencies]
+    plans = [p for _, county_plans in drawn for p in county_plans]
+    assert len(agencies) >= 40 and 3 * sum(kind == "township" for *_, kind in agencies) >= len(agencies)
+    assert {p.year for p in plans} == set(range(2019, 2025))
+    families: dict[tuple[str, str], set[str]] = {}
+    for county, county_plans in drawn:
+        for p in county_plans:
+            assert p.style is not None
+            for aspect, form in p.style.aspects(county.family, p.file_type).items():
+                families.setdefault((aspect, form), set()).add(county.family)
+    free = {"name": set(NAME_FORMS) - {"signature", "office"}, "year_form": YEAR_FORMS, "title": TITLE_FORMS,
+            "tables": set(TABLE_LAYOUTS) | {"image"}, "document": ("html", "pdf", "docx", "image"), "word": ("tidy", "wps")}
+    for aspect, forms in free.items():
+        rare = {form for form in forms if len(families.get((aspect, form), ())) < 2}
+        assert not rare, (aspect, rare)
+    for aspect, forms in {"date": DATE_LINES, "container": CONTAINERS}.items():
+        assert all((aspect, form) in families for form in forms)
+    assert ("text_name", "signature") in families and ("name", "office") in families
+    assert sum(not p.balanced for p in plans) >= 5
 
 
 @pytest.fixture(scope="module")
