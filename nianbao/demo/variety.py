@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import html
 import random
-import re
 import struct
 import zlib
 from dataclasses import dataclass, field

@@ -9,7 +9,8 @@ API
     ``.years`` ("2022-2024", as ``nianbao crawl --years`` takes it), ``.as_of`` (a date to run the
     monitor with), ``.flags`` ({kind: {(agency_id, year)}}: the missing, late and unbalanced flags
     that monitor run must raise, where the world knows them), ``.variations`` ({(agency_id, year):
-    {aspect: form}}: how each report departs from the tidy page, where the world says so), ``.registry(base_url, path=None) -> list[dict]``: the registry rows, where
+    {aspect: form}}: how each report departs from the tidy page, where the world says so),
+    ``.registry(base_url, path=None) -> list[dict]``: the registry rows, where
     ``base_url`` maps a site name to its root URL (``PortalServer.base_url``); written as CSV
     to ``path`` if given (``write_registry``, which also writes a test's own rows). ``.republish(agency_id, year)`` replaces one
     report's document with a corrected one (new bytes, new ETag and Last-Modified);

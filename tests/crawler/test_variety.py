@@ -17,15 +17,13 @@ from typing import Iterator
 import pytest
 
 from nianbao.demo.builder import Builder, County, Planned
-from nianbao.demo.documents import WordLayout
 from nianbao.demo.server import PortalServer
-from nianbao.demo.variety import (CONTAINERS, DATE_LINES, NAME_FORMS, TABLE_LAYOUTS, TITLE_FORMS, YEAR_FORMS, Style,
-                                  variety_plans)
+from nianbao.demo.variety import (CONTAINERS, DATE_LINES, NAME_FORMS, TABLE_LAYOUTS, TITLE_FORMS, WPS, YEAR_FORMS,
+                                  Style, variety_plans)
 from nianbao.store import connect
 from tests.crawler.conftest import FAST, NIANBAO, REPO, crawl_in
 
 Key = tuple[str, int]
-WPS = WordLayout(label_cm=2.0, mixed_numbering=True, page_numbers=True)
 WEISHI = County("t-weishi", "hanweb", "尉氏县", "410223", "河南省开封市尉氏县",
                 [("gov", "尉氏县人民政府", "government"), ("scj", "尉氏县市场监督管理局", "department"),
                  ("zrj", "尉氏县自然资源和规划局", "department"), ("wcz", "尉氏县洧川镇人民政府", "township"),
@@ -97,11 +95,11 @@ PLANS: dict[str, list[Planned]] = {
 }
 DECOYS: dict[str, list[tuple[str, str, str]]] = {
     WEISHI.site: [("关于《尉氏县市场监管局2023年政府信息公开工作年度报告》的解读", "2024-01-25", "notice"),
-             ("图解：尉氏县2023年政府信息公开工作年度报告", "2024-03-26", "notice"),
-             ("通许县城关镇2023年政府信息公开工作年度报告", "2024-01-24", "report"),  # another county's namesake
-             ("尉氏县市场监管局2024年部门预算公开", "2024-02-10", "notice")],
+                  ("图解：尉氏县2023年政府信息公开工作年度报告", "2024-03-26", "notice"),
+                  ("通许县城关镇2023年政府信息公开工作年度报告", "2024-01-24", "report"),  # another county's namesake
+                  ("尉氏县市场监管局2024年部门预算公开", "2024-02-10", "notice")],
     XIANGCHENG.site: [("襄城县2024年政务公开工作要点", "2024-03-01", "notice"),
-                 ("关于做好2023年度政府信息公开工作年度报告编制和发布工作的通知", "2024-01-04", "notice")],
+                      ("关于做好2023年度政府信息公开工作年度报告编制和发布工作的通知", "2024-01-04", "notice")],
     QIXIAN.site: [("杞县2023年法治政府建设年度报告", "2024-03-20", "notice")],
     GULOU.site: [("2023年政府信息公开工作年度报告解读", "2024-03-30", "notice")],
 }
@@ -163,13 +161,9 @@ class Outcome:
     flags: dict[str, set[Key]]
 
 
-def _world_plans() -> list[Planned]:
-    return [p for plans in PLANS.values() for p in plans]
-
-
 def test_the_hand_written_world_is_what_its_expectations_say() -> None:
     """The expectations above are the plans' own: no report or date typed differently twice."""
-    plans = _world_plans()
+    plans = [p for county_plans in PLANS.values() for p in county_plans]
     assert {(p.agency_id, p.year): p.published if p.source else None for p in plans} == {**EXPECTED, IMAGE_ONLY: "2024-01-26"}
     assert {(p.agency_id, p.year) for p in plans if not p.balanced} == FLAGS["unbalanced"]
     for county in COUNTIES:
