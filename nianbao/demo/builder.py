@@ -9,12 +9,15 @@ import json
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from nianbao.demo import documents as D
 from nianbao.demo.families import FAMILIES, Family, render_links, render_page
 from nianbao.demo.site import Page, Site
 from nianbao.demo.world import World
+
+if TYPE_CHECKING:
+    from nianbao.demo.variety import Style
 
 MIME = {
     "html": "text/html; charset=utf-8",
@@ -34,9 +37,10 @@ class Planned:
     year: int
     file_type: str
     published: str
-    source: str  # where the crawler must find the date: meta, page, url
+    source: str | None  # where the crawler must find the date: meta, page, url; None: nowhere
     balanced: bool = True
     hidden: bool = False  # behind robots.txt: must NOT be found
+    style: Style | None = None  # how the page departs from the tidy one (nianbao.demo.variety)
 
 
 def _info(planned: Planned | None, label: str = "发布日期") -> str:
@@ -101,7 +105,7 @@ class Builder:
         for plan in plans:
             entries.append(self.publish(family, plan))
             if not plan.hidden:
-                self.expected[(plan.agency_id, plan.year)] = (plan.published, plan.source)
+                self.expected[(plan.agency_id, plan.year)] = (plan.published if plan.source else None, plan.source)
         for title, published, kind in decoys:
             entries.append(self.decoy(family, title, published, kind))
         entries.sort(key=lambda e: e[2], reverse=True)
@@ -131,17 +135,21 @@ class Builder:
         def build(seed: int) -> None:
             report = D.sample_report(seed, agency=plan.agency, year=plan.year, balanced=plan.balanced,
                                      template=D.template_for(plan.year))
+            if plan.style:
+                plan.style.dress(report, plan)
             title_holder["title"] = report["title"]
             modified = datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(days=seed)
             if family.name == "spa":
                 self._spa_article(site, path, report, plan, attachment)
             elif attachment is None:
-                site.pages[path] = Page(_report_html(report, plan, family.charset),
-                                        MIME["html"].replace("utf-8", family.charset), document=True, modified=modified)
+                body = plan.style.page(report, plan, site, path) if plan.style else _report_html(report, plan, family.charset)
+                site.pages[path] = Page(body, MIME["html"].replace("utf-8", family.charset), document=True, modified=modified)
             else:
                 link = f'<p>附件：<a href="{html.escape(attachment[0])}">{html.escape(report["title"])}.{plan.file_type}</a></p>'
-                site.pages[path] = Page(_article(report["title"], plan, f"<p>{html.escape(report['title'])}</p>{link}",
-                                                 charset=family.charset, label="发布时间" if family.name == "vsb" else "发布日期"),
+                content = f"<p>{html.escape(report['title'])}</p>{link}"
+                site.pages[path] = Page(plan.style.article(report, plan, content) if plan.style else
+                                        _article(report["title"], plan, content, charset=family.charset,
+                                                 label="发布时间" if family.name == "vsb" else "发布日期"),
                                         MIME["html"].replace("utf-8", family.charset))
             if attachment is not None:
                 page = Page(b"", MIME[plan.file_type], document=True, headers=attachment[1], modified=modified)
@@ -155,7 +163,7 @@ class Builder:
         self.rebuild[(plan.agency_id, plan.year)] = lambda seed: (build(seed), self.export())
         served = f"/api/article/{path.rpartition('=')[2]}.json" if family.name == "spa" else path
         self.places[(plan.agency_id, plan.year)] = (site, path, [served] + ([attachment[0]] if attachment else []))
-        return path, title_holder["title"], plan.published
+        return path, title_holder["title"], plan.published if plan.source else ""  # an undated page is listed undated
 
     def _spa_article(self, site: Site, path: str, report: dict, plan: Planned, attachment: Any) -> None:
         article_id = path.rpartition("=")[2]
@@ -204,5 +212,5 @@ class Builder:
 
     def world(self, years: str, as_of: date) -> World:
         self.export()
-        return World(self.sites, self.agencies, self.expected, years, as_of, self.seed, self.rebuild, self.places,
-                     self.relist)
+        return World(self.sites, self.agencies, self.expected, years, as_of, self.seed, _rebuild=self.rebuild,
+                     _places=self.places, _relist=self.relist)

@@ -433,7 +433,7 @@ def document_rows(report: dict) -> list[list[str]]:
 
 # --- HTML -----------------------------------------------------------------------------------
 
-def _html_table(table: Table) -> str:
+def html_table(table: Table) -> str:
     rows = []
     for row in table:
         cells = []
@@ -446,12 +446,12 @@ def _html_table(table: Table) -> str:
             "<tbody>" + "\n".join(rows) + "</tbody></table>")
 
 
-_HTML_BLOCKS = {
+HTML_BLOCKS = {
     "title": lambda text: f'<p style="text-align:center"><strong>{html.escape(text)}</strong></p>',
     "heading": lambda text: f'<p style="text-indent:2em"><strong>{html.escape(text)}</strong></p>',
     "paragraph": lambda text: f'<p style="text-indent:2em">{html.escape(text)}</p>',
     "signature": lambda text: f'<p style="text-align:right">{html.escape(text)}</p>',
-    "table": _html_table,
+    "table": html_table,
 }
 
 
@@ -475,7 +475,7 @@ def render_html(report: dict, *, encoding: str = "utf-8", declare_charset: bool 
                 pub_date: str | None = None) -> bytes:
     """A portal article page: meta tags of the government-website guideline, the report
     as paragraphs and real tables with merged cells, and (``page_chrome``) the site around it."""
-    body = "\n".join(_HTML_BLOCKS[kind](content) for kind, content in blocks(report))
+    body = "\n".join(HTML_BLOCKS[kind](content) for kind, content in blocks(report))
     meta = [f'<meta http-equiv="Content-Type" content="text/html; charset={encoding}">'] if declare_charset else []
     meta += [f'<meta name="ArticleTitle" content="{html.escape(report["title"])}">',
              '<meta name="ColumnName" content="政府信息公开年报">',
@@ -493,6 +493,42 @@ def render_html(report: dict, *, encoding: str = "utf-8", declare_charset: bool 
 # of table 三 prints 三、本年度办理结果 one character per line.
 _WIDTHS = {"active": [4.4] + [3.8] * 3, "applications": [1.0, 2.4, 4.4] + [1.2] * 7, "review_litigation": [1.06] * 15}
 _FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class WordLayout:
+    """How a clerk's copy of the template departs from the tidy one (``report["word"]``):
+    a narrower row-label column of table 三 wraps long labels onto two or three lines,
+    ``1.`` and ``1、`` alternate down the items, page numbers ``- N -`` sit in the footer
+    (between the rows of a table that breaks across pages, once exported to PDF)."""
+
+    label_cm: float = 4.4
+    mixed_numbering: bool = False
+    page_numbers: bool = False
+
+
+TIDY = WordLayout()
+
+
+def _renumbered(table: Table) -> Table:
+    """Every other numbered item written ``1、`` instead of ``1.``."""
+    return [[Cell(re.sub(r"^(\d)\.", r"\1、", cell.text), cell.rowspan, cell.colspan) if r % 2 else cell
+             for cell in row] for r, row in enumerate(table)]
+
+
+def _page_number_footer(section: Any) -> None:
+    """``- N -`` centred in the footer, N a PAGE field as Word and WPS insert it."""
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.add_run("- ")
+    field = paragraph._p.makeelement(qn("w:fldSimple"), {qn("w:instr"): "PAGE"})
+    run = field.makeelement(qn("w:r"), {})
+    text = run.makeelement(qn("w:t"), {})
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+    paragraph.add_run(" -")
 
 
 def _docx_table(document: Any, table: Table, widths: list[float]) -> None:
@@ -543,7 +579,8 @@ def _fixed_zip(data: bytes) -> bytes:
 
 def render_docx(report: dict) -> bytes:
     """A Word file as agencies fill in the template: paragraphs, and tables whose header
-    cells are merged (cell.merge), 三、本年度办理结果 merged down its rows."""
+    cells are merged (cell.merge), 三、本年度办理结果 merged down its rows; laid out as
+    ``report["word"]`` (a ``WordLayout``) says, tidy by default."""
     document = Document()
     page = document.sections[0]
     page.page_width, page.page_height = Cm(21), Cm(29.7)
@@ -553,10 +590,15 @@ def render_docx(report: dict) -> bytes:
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "仿宋")
     document.core_properties.author = report["agency"]
     document.core_properties.title = report["title"]
+    layout: WordLayout = report.get("word", TIDY)
+    if layout.page_numbers:
+        _page_number_footer(page)
     tables = iter(TABLES)
     for kind, content in blocks(report):
         if kind == "table":
-            _docx_table(document, content, _WIDTHS[next(tables)])
+            key = next(tables)
+            widths = _WIDTHS[key] if key != "applications" else [1.0, 2.4, layout.label_cm] + [1.2] * 7
+            _docx_table(document, _renumbered(content) if layout.mixed_numbering else content, widths)
         else:
             _docx_paragraph(document, kind, content)
     document.core_properties.modified = document.core_properties.created

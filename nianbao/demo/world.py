@@ -7,7 +7,10 @@ API
     ``.sites`` (one per portal), ``.agencies`` (registry rows without ``start_url``),
     ``.expected``: {(agency_id, year): (published_at, published_at_source)} the crawler must store,
     ``.years`` ("2022-2024", as ``nianbao crawl --years`` takes it), ``.as_of`` (a date to run the
-    monitor with), ``.registry(base_url, path=None) -> list[dict]``: the registry rows, where
+    monitor with), ``.flags`` ({kind: {(agency_id, year)}}: the missing, late and unbalanced flags
+    that monitor run must raise, where the world knows them), ``.variations`` ({(agency_id, year):
+    {aspect: form}}: how each report departs from the tidy page, where the world says so),
+    ``.registry(base_url, path=None) -> list[dict]``: the registry rows, where
     ``base_url`` maps a site name to its root URL (``PortalServer.base_url``); written as CSV
     to ``path`` if given (``write_registry``, which also writes a test's own rows). ``.republish(agency_id, year)`` replaces one
     report's document with a corrected one (new bytes, new ETag and Last-Modified);
@@ -45,6 +48,11 @@ class World:
     years: str
     as_of: date
     seed: int = 0
+    # The flags a monitor run as of ``as_of`` must raise, by kind: {kind: {(agency_id, year)}}
+    # (filled by worlds that know them: ``nianbao.demo.variety``).
+    flags: dict[str, set[tuple[str, int]]] = field(default_factory=dict)
+    # Per report, how it departs from the tidy page ({aspect: form}), where the world says so.
+    variations: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
     _rebuild: dict[tuple[str, int], Callable[[int], None]] = field(default_factory=dict, repr=False)
     # Per report: its site, its article path and every path serving it; per site: its list pages' rebuild.
     _places: dict[tuple[str, int], tuple[Site, str, list[str]]] = field(default_factory=dict, repr=False)
