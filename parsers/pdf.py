@@ -24,6 +24,7 @@ from pdfplumber.table import TableFinder
 
 from parsers import grid, meta
 from parsers import template as T
+from parsers.lines import is_value
 from parsers.report import Report
 
 MAX_PAGES = 200
@@ -41,6 +42,13 @@ MAX_GRID = 400  # rows or columns of one table: a forged drawing must not make a
 MAX_EDGES = 5000  # ruling lines of one page searched for tables (the finder is quadratic)
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
+# Words of each template table in a ruled table's cells: the tables a number printed
+# beside it, outside every cell (a damaged content stream), puts in doubt.
+TABLE_WORDS = {
+    "active": ("第二十条", "信息内容", "规范性文件", "行政许可"),
+    "applications": ("申请人情况", "本年新收", "予以公开", "不予公开", "无法提供", "不予处理", "结转下年度"),
+    "review_litigation": ("行政复议", "行政诉讼", "维持", "纠正"),
+}
 # A drawn line is a box thinner than this (points); LibreOffice draws borders 1 pt wide.
 RULE_WIDTH = 3.0
 _BLANKS = frozenset({0xA0, 0x3000, 0xFEFF, 0xFFFE, 0xFFFF})
@@ -129,22 +137,27 @@ def _cell_text(chars: list[dict]) -> str:
     return "\n".join(filter(None, (_join(line) for line in _lines_of(chars))))
 
 
-def _table_grid(cells: list[tuple[float, float, float, float]], chars: list[dict]) -> list[list[str]]:
-    """A ruled table as a full grid: a merged cell's text in every position it covers."""
+def _table_grid(cells: list[tuple[float, float, float, float]], chars: list[dict]) -> tuple[list[list[str]], list[dict]]:
+    """A ruled table as a full grid (a merged cell's text in every position it covers),
+    and the characters inside its box but in none of its cells."""
     xs = _snap([c[0] for c in cells] + [c[2] for c in cells])
     ys = _snap([c[1] for c in cells] + [c[3] for c in cells])
     if not (1 < len(xs) <= MAX_GRID and 1 < len(ys) <= MAX_GRID):
-        return []
+        return [], []
     spans = [(_index(ys, top), _index(ys, bottom), _index(xs, x0), _index(xs, x1)) for x0, top, x1, bottom in cells]
     owner = {(r, c): i for i, (r0, r1, c0, c1) in enumerate(spans) for r in range(r0, r1) for c in range(c0, c1)}
     inside: list[list[dict]] = [[] for _ in cells]
+    outside: list[dict] = []
     for char in chars:
         r = bisect.bisect_right(ys, (char["top"] + char["bottom"]) / 2) - 1
         c = bisect.bisect_right(xs, (char["x0"] + char["x1"]) / 2) - 1
         if (r, c) in owner:
             inside[owner[(r, c)]].append(char)
+        else:
+            outside.append(char)
     texts = [_cell_text(chars) for chars in inside]
-    return [[texts[owner[(r, c)]] if (r, c) in owner else "" for c in range(len(xs) - 1)] for r in range(len(ys) - 1)]
+    grid = [[texts[owner[(r, c)]] if (r, c) in owner else "" for c in range(len(xs) - 1)] for r in range(len(ys) - 1)]
+    return grid, outside
 
 
 def _within(char: dict, bbox: tuple[float, float, float, float]) -> bool:
@@ -199,15 +212,54 @@ def page_chars(textpage: pdfium.PdfTextPage, height: float) -> list[dict]:
     return chars
 
 
-def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[list[str]]:
+@dataclass(frozen=True)
+class Stray:
+    """A number printed outside every cell of a ruled table: a damaged content stream
+    moved it out of its cell, so it is no value of any row, and its table is in doubt."""
+
+    text: str
+    tables: tuple[str, ...]  # the template tables it was printed beside
+
+
+@dataclass
+class TablePage:
+    rows: list[list[str]]
+    strays: list[Stray]
+
+
+def _named_tables(grids: Iterable[list[list[str]]]) -> tuple[str, ...]:
+    """The template tables whose words the grids hold (all of them when none shows)."""
+    text = T.normalize("".join(cell for grid in grids for row in grid for cell in row))
+    named = tuple(key for key, words in TABLE_WORDS.items() if any(word in text for word in words))
+    return named or tuple(TABLE_WORDS)
+
+
+def _is_number(line: list[dict]) -> bool:
+    tokens = _join(line).split()
+    return any(c["text"].isdigit() for c in line) and all(map(is_value, tokens))
+
+
+def _beside(line: list[dict], boxes: list[tuple[float, float, float, float]]) -> list[int]:
+    """The tables a line sits beside, in the margin: level with them, left or right of all of them."""
+    left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
+    if not all(c["x1"] <= left or c["x0"] >= right for c in line):
+        return []
+    middle = (line[0]["top"] + line[0]["bottom"]) / 2
+    return [i for i, box in enumerate(boxes) if box[1] <= middle <= box[3]]
+
+
+def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> TablePage:
     """A page holding template tables as rows in reading order: its ruled tables (found
     by pdfplumber's table finder) as grids, the lines around them (and tables drawn
-    without rules) split into cells by the gaps between words."""
+    without rules) split into cells by the gaps between words. Numbers printed outside
+    every cell of a ruled table are strays, not rows."""
     geometry = PageGeometry(page)
     chars = page_chars(textpage, geometry.height)
     found = TableFinder(geometry, _TABLE_SETTINGS).tables if len(geometry.edges) <= MAX_EDGES else []
     tables = [t for t in found if len(t.cells) > 1]
     placed: list[tuple[float, list[list[str]]]] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    strays: list[Stray] = []
     loose = chars
     for table in tables:
         cells, bbox = table.cells, table.bbox  # bbox is computed afresh on every access
@@ -216,11 +268,18 @@ def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[
         for char in loose:
             (ours if _within(char, bbox) else rest).append(char)
         loose = rest
-        placed.append((bbox[1], _table_grid(cells, ours)))
+        grid_rows, outside = _table_grid(cells, ours)
+        strays += [Stray(_join(line), _named_tables([grid_rows])) for line in _lines_of(outside) if _is_number(line)]
+        placed.append((bbox[1], grid_rows))
+        boxes.append(bbox)
     for line in _lines_of(loose):
-        placed.append((line[0]["top"], [_split_cells(line)]))
+        level = _beside(line, boxes) if boxes and _is_number(line) else []
+        if level:
+            strays.append(Stray(_join(line), _named_tables(placed[i][1] for i in level)))
+        else:
+            placed.append((line[0]["top"], [_split_cells(line)]))
     placed.sort(key=lambda item: item[0])
-    return [row for _, rows in placed for row in rows]
+    return TablePage([row for _, rows in placed for row in rows], strays)
 
 
 def text_rows(text: str) -> list[list[str]]:
@@ -233,6 +292,7 @@ class Extracted:
     texts: list[str]
     rows: list[list[str]]
     title: str | None
+    strays: list[tuple[int, Stray]]  # (page number, stray)
 
 
 def extract(data: bytes) -> Extracted:
@@ -244,6 +304,7 @@ def extract(data: bytes) -> Extracted:
         title = (document.get_metadata_dict().get("Title") or "").strip() or None
         texts: list[str] = []
         rows: list[list[str]] = []
+        strays: list[tuple[int, Stray]] = []
         after_table = False  # a table may run onto the next page without any label on it
         for index in range(len(document)):
             page = document[index]
@@ -251,11 +312,16 @@ def extract(data: bytes) -> Extracted:
             text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
             texts.append(text)
             labelled = has_table_labels(text)
-            rows += table_page_rows(page, textpage) if labelled or after_table else text_rows(text)
+            if labelled or after_table:
+                found = table_page_rows(page, textpage)
+                rows += found.rows
+                strays += [(index + 1, stray) for stray in found.strays]
+            else:
+                rows += text_rows(text)
             after_table = labelled
             textpage.close()
             page.close()
-        return Extracted(texts, rows, title)
+        return Extracted(texts, rows, title, strays)
     finally:
         document.close()
 
@@ -273,6 +339,10 @@ def parse(data: bytes, source: str) -> Report:
     report = Report(source=source, file_type="pdf", text="\n".join(t.strip("\n") for t in texts))
     meta.describe(report, title=extracted.title)
     grid.fill_tables(report, extracted.rows)
+    for number, stray in extracted.strays:
+        report.warnings.append(f"page {number}: number {stray.text!r} printed outside every table cell, ignored")
+        for table in stray.tables:
+            report.doubt(table)
     if not (report.active or report.applications or report.review_litigation):
         blank = sum(not text.strip() for text in texts)
         if blank:

@@ -1,0 +1,109 @@
+"""PDF: reports drawn the way WPS and Word export them (``tests.parsers.drawn``) read back
+cell for cell: characters placed one by one, labels wrapped in narrow columns beside a
+merged column label printed one character per line, items numbered ``1.`` ``1、`` ``1．``,
+page numbers and a running header between the rows, table 三 broken over pages in the
+middle of a row, with or without its header repeated. A number a damaged content stream
+moved outside every cell is a warning and a doubt, never a value."""
+
+from __future__ import annotations
+
+import functools
+
+import pypdfium2 as pdfium
+import pytest
+
+from parsers import parse_bytes
+from parsers import pdf as P
+from parsers import template as T
+from parsers.report import Report
+from tests.parsers import drawn, generated
+from tests.parsers.generated import assert_same_report
+
+AGENCY = "汉阴县卫生健康局"
+sample = functools.partial(generated.sample, agency=AGENCY)
+FILLER = "为确保政务公开工作落到实处，安排专人具体负责，按时参加县政务公开办组织的工作推进会。" * 2
+# Paragraphs added before the tables: each moves the page breaks through table 三.
+PADDINGS = (0, 3, 6, 9)
+STYLES = {
+    "wps": drawn.Style(),
+    "rows_kept_whole": drawn.Style(split_rows=False),
+    "header_not_repeated": drawn.Style(repeat_header=False),
+}
+
+
+def padded(report: dict, paragraphs: int) -> dict:
+    report["sections"]["overview"] = report["sections"]["overview"] + [FILLER] * paragraphs
+    return report
+
+
+def page_texts(data: bytes) -> list[str]:
+    return [page.get_textpage().get_text_range() for page in pdfium.PdfDocument(data)]
+
+
+@pytest.mark.parametrize("template", T.TEMPLATES)
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_wps_exports_read_back_every_cell(template: str, style: str) -> None:
+    cut = 0
+    for seed, paragraphs in zip((21, 22, 23, 24), PADDINGS):
+        report = padded(sample(seed, template, blanks=seed % 2 == 0), paragraphs)
+        data, cut_rows = drawn.render(report, STYLES[style])
+        cut += cut_rows
+        parsed = parse_bytes(data, "wps.pdf")
+        assert_same_report(parsed, report, "pdf")
+        assert parsed.doubts == {}
+        assert all("blank cell" in w for w in parsed.warnings)
+    assert (cut > 0) == STYLES[style].split_rows  # some row's label did run onto the next page
+
+
+def test_the_drawn_pages_carry_what_wps_prints() -> None:
+    """The generator really prints the traps: page numbers of every style, the running
+    header, the merged label one character per line, the mixed item numbers."""
+    data, _ = drawn.render(padded(sample(21, "2021"), 6))
+    texts = page_texts(data)
+    folded = [T.normalize(text) for text in texts]
+    assert len(texts) == 4
+    assert ["-1-" in folded[0], "—2—" in folded[1], "第3页" in folded[2], "第4页共4页" in folded[3]] == [True] * 4
+    assert all(T.normalize(sample(21, "2021")["title"]) in text for text in folded[1:])
+    rows = P.extract(data).rows
+    assert any(cell == "\n".join("三、本年度办理结果") for row in rows for cell in row)
+    labels = {cell for row in rows for cell in row}
+    assert {"2、其他法律行政法规\n禁止公开", "3．危及“三安全一稳\n定”"} <= labels
+
+
+def stray_cells(parsed: Report, report: dict) -> set[tuple[str, str]]:
+    """(row, column) of table 三 read differently from what was printed."""
+    return {(row, column) for row, values in report["applications"].items() for column, value in values.items()
+            if parsed.applications[row][column] != value}
+
+
+@pytest.mark.parametrize(("row", "column", "paragraphs"), [("granted", 0, 0), ("new", 6, 3), ("processed_total", 6, 6)])
+def test_a_digit_outside_every_cell_is_a_doubt_never_a_value(row: str, column: int, paragraphs: int) -> None:
+    report = padded(sample(21, "2021"), paragraphs)
+    data, _ = drawn.render(report, drawn.Style(stray=(row, column)))
+    parsed = parse_bytes(data, "damaged.pdf")
+    moved = T.APPLICANT_COLUMNS[column].key
+    value = report["applications"][row][moved]
+    assert stray_cells(parsed, report) == {(row, moved)}
+    assert parsed.applications[row][moved] is None
+    assert parsed.doubts == {"applications": ["*"]}
+    assert any(f"number '{value}' printed outside every table cell, ignored" in w for w in parsed.warnings)
+    assert parsed.active == report["active"] and parsed.review_litigation == report["review_litigation"]
+
+
+@pytest.mark.parametrize("template", T.TEMPLATES)
+def test_tables_without_rules_are_never_read_wrong(template: str) -> None:
+    """Without rules the wrapped labels and the merged column's characters interleave
+    line by line: a cell is read right, or null with its table in doubt."""
+    for seed, paragraphs in zip((21, 22), PADDINGS):
+        report = padded(sample(seed, template), paragraphs)
+        data, _ = drawn.render(report, drawn.Style(ruled=False))
+        parsed = parse_bytes(data, "unruled.pdf")
+        assert parsed.error is None
+        for table in ("active", "applications", "review_litigation"):
+            doubted = parsed.doubts.get(table, [])
+            for key, expected in report[table].items():
+                got = getattr(parsed, table)[key]
+                if got != expected:
+                    assert "*" in doubted or key in doubted, (table, key)
+                    pairs = zip(expected.values(), got.values()) if isinstance(expected, dict) else [(expected, got)]
+                    assert all(g is None or g == e for e, g in pairs), (table, key, expected, got)
