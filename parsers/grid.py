@@ -166,7 +166,7 @@ def read_active(lines: Sequence[Line], template: str, report: Report) -> dict:
             report.warnings.append(f"table 二 row {item.label}: not found")
             values: list = [None] * len(item.columns)
         else:
-            values, doubtful = _active_values(item, row, report.warnings)
+            values, doubtful = _active_values(item, row.valued(), report.warnings)
             if doubtful:
                 report.doubt("active", item.key)
         if len(item.columns) == 1:
@@ -199,13 +199,26 @@ def table_columns(rows: Iterable[Found], n: int) -> Callable[[Found], list[Cell]
     return cells
 
 
+def _without_section_labels(lines: Iterable[Line], template: str) -> Iterable[Line]:
+    """The lines with their 三（N） group labels (and first pieces of them) emptied, and
+    lines holding nothing else dropped. The cell stays a label: a blank would take a
+    value's place in a row printed without rules."""
+    for line in lines:
+        pieces = [c.kind == "label" and T.is_section_piece(c.text, template) for c in line.cells]
+        if not any(pieces):
+            yield line
+        elif line.has_values or len(line.labels) > sum(pieces):
+            yield Line([Cell("", "label") if piece else c for c, piece in zip(line.cells, pieces)])
+
+
 def read_applications(lines: Sequence[Line], template: str, report: Report) -> dict:
     rows = T.application_rows(template)
     kinds = ["count"] * len(T.APPLICANT_COLUMNS)
     walker = RowWalker(rows, lambda key: len(kinds), "三", report.warnings, lambda line: None)
-    found = walker.walk(lines)
+    found = walker.walk(_without_section_labels(lines, template))
     if walker.doubtful:
         report.doubt("applications")
+    found = {key: row.valued() for key, row in found.items()}
     columns = table_columns(found.values(), len(kinds))
     applications = {}
     for row in rows:

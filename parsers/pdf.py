@@ -38,6 +38,9 @@ TABLE_LABELS = tuple(T.normalize(w) for w in (
 EDGE_SNAP = 2.0
 # Words further apart than this many character widths are in different cells.
 CELL_GAP = 1.5
+# A label printed one character per line down a narrow column of a table drawn without
+# rules (三、本年度办理结果 beside the row labels): this many characters stacked at one x.
+VERTICAL_LABEL = 4
 MAX_GRID = 400  # rows or columns of one table: a forged drawing must not make a huge grid
 MAX_EDGES = 5000  # ruling lines of one page searched for tables (the finder is quadratic)
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
@@ -119,6 +122,39 @@ def _join(line: list[dict]) -> str:
         out.append(char["text"])
         previous = char
     return "".join(out).strip()
+
+
+def _isolated(line: list[dict]) -> list[dict]:
+    """The characters of a line standing alone: no neighbour within half a character, no
+    number or blank mark (a column of 0s or —s is data)."""
+    out = []
+    for i, char in enumerate(line):
+        gap = 0.5 * char["size"]
+        alone = ((i == 0 or char["x0"] - line[i - 1]["x1"] > gap)
+                 and (i == len(line) - 1 or line[i + 1]["x0"] - char["x1"] > gap))
+        if alone and not is_value(char["text"]):
+            out.append(char)
+    return out
+
+
+def _without_vertical_labels(lines: list[list[dict]]) -> list[list[dict]]:
+    """Lines without the characters of labels printed one per line down a narrow column:
+    read across, they would join the row labels beside them (``本 （四）无法 2.没有…``)."""
+    runs: list[list[dict]] = []
+    for line in lines:
+        base = line[0]["base"]
+        near = [r for r in runs if base - r[-1]["base"] <= 2.5 * r[-1]["size"]]  # lines between are other cells'
+        for char in _isolated(line):
+            middle = (char["x0"] + char["x1"]) / 2
+            run = next((r for r in near if abs((r[-1]["x0"] + r[-1]["x1"]) / 2 - middle) <= 1.0
+                        and r[-1]["base"] < char["base"]), None)
+            if run is None:
+                runs.append([char])
+            else:
+                run.append(char)
+    stacked = {id(char) for run in runs if len(run) >= VERTICAL_LABEL for char in run}
+    kept = [[char for char in line if id(char) not in stacked] for line in lines]
+    return [line for line in kept if line]
 
 
 def _split_cells(line: list[dict]) -> list[str]:
@@ -272,7 +308,7 @@ def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> Table
         strays += [Stray(_join(line), _named_tables([grid_rows])) for line in _lines_of(outside) if _is_number(line)]
         placed.append((bbox[1], grid_rows))
         boxes.append(bbox)
-    for line in _lines_of(loose):
+    for line in _without_vertical_labels(_lines_of(loose)):
         level = _beside(line, boxes) if boxes and _is_number(line) else []
         if level:
             strays.append(Stray(_join(line), _named_tables(placed[i][1] for i in level)))
