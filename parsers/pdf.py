@@ -41,6 +41,11 @@ CELL_GAP = 1.5
 # A label printed one character per line down a narrow column of a table drawn without
 # rules (三、本年度办理结果 beside the row labels): this many characters stacked at one x.
 VERTICAL_LABEL = 4
+# A page number as headers and footers print it: 3, - 3 -, — 3 —, 3/12, 第3页, 第3页 共12页.
+PAGE_NUMBER = re.compile(r"^[-—–·\s]*(?:\d{1,3}(?:\s*/\s*\d{1,3})?|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?)"
+                         r"[-—–·\s]*$")
+# A header or footer stands clear of the page's other lines by this many character heights.
+FURNITURE_GAP = 2.0
 MAX_GRID = 400  # rows or columns of one table: a forged drawing must not make a huge grid
 MAX_EDGES = 5000  # ruling lines of one page searched for tables (the finder is quadratic)
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
@@ -122,6 +127,19 @@ def _join(line: list[dict]) -> str:
         out.append(char["text"])
         previous = char
     return "".join(out).strip()
+
+
+def _without_page_number(chars: list[dict]) -> list[dict]:
+    """The page's characters without its page number: the first or last line of the page,
+    standing clear of the rest (a bare ``3`` between two rows of a table is no value)."""
+    lines = _lines_of(chars)
+    furniture: set[int] = set()
+    for line, neighbour in ((lines[0], lines[1:2]), (lines[-1], lines[-2:-1])) if len(lines) > 1 else ():
+        top, bottom = min(c["top"] for c in line), max(c["bottom"] for c in line)
+        gap = max(min(c["top"] for c in neighbour[0]) - bottom, top - max(c["bottom"] for c in neighbour[0]))
+        if PAGE_NUMBER.match(_join(line)) and gap > FURNITURE_GAP * line[0]["size"]:
+            furniture.update(id(c) for c in line)
+    return [c for c in chars if id(c) not in furniture]
 
 
 def _isolated(line: list[dict]) -> list[dict]:
@@ -290,7 +308,7 @@ def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> Table
     without rules) split into cells by the gaps between words. Numbers printed outside
     every cell of a ruled table are strays, not rows."""
     geometry = PageGeometry(page)
-    chars = page_chars(textpage, geometry.height)
+    chars = _without_page_number(page_chars(textpage, geometry.height))
     found = TableFinder(geometry, _TABLE_SETTINGS).tables if len(geometry.edges) <= MAX_EDGES else []
     tables = [t for t in found if len(t.cells) > 1]
     placed: list[tuple[float, list[list[str]]]] = []

@@ -38,6 +38,7 @@ WIDTHS = {"active": [115.0, 120.0, 120.0, 120.0], "applications": [16.0, 52.0, 9
           "review_litigation": [31.6] * 15}
 HEADER_ROWS = {"active": 0, "applications": 3, "review_litigation": 3}
 PAGE_NUMBERS = ("- {n} -", "— {n} —", "第{n}页", "第 {n} 页 共 {total} 页")
+BARE_PAGE_NUMBERS = ("{n}", "{n}/{total}")
 ORDINAL_MARKS = (".", "、", "．")
 STRAY_X = 12.0  # where a damaged content stream puts a digit: the left margin
 
@@ -51,6 +52,7 @@ class Style:
     repeat_header: bool = True     # the table's header rows printed again on the next page
     running_header: bool = True    # the report's title above a rule at the top of every page
     mixed_ordinals: bool = True    # 1. / 1、 / 1． in turn
+    page_numbers: tuple[str, ...] = PAGE_NUMBERS  # the footer of page n, in turn
     stray: tuple[str, int] | None = None  # (row key of table 三, column) whose digit lands in the margin
 
 
@@ -110,7 +112,8 @@ class Drawer:
             self._box(MARGIN, PAGE_HEIGHT - 44, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 44 + RULE)
 
     def _footer(self) -> None:
-        mark = PAGE_NUMBERS[(self.page - 1) % len(PAGE_NUMBERS)].format(n=self.page, total=self.total)
+        numbers = self.style.page_numbers
+        mark = numbers[(self.page - 1) % len(numbers)].format(n=self.page, total=self.total)
         self.text(mark, (PAGE_WIDTH - _width(mark, 10.5)) / 2, 30, 10.5)
 
     def text(self, text: str, x: float, baseline: float, size: float) -> None:

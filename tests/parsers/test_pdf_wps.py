@@ -12,6 +12,7 @@ import functools
 import pypdfium2 as pdfium
 import pytest
 
+from nianbao.demo import documents as D
 from parsers import parse_bytes
 from parsers import pdf as P
 from parsers import template as T
@@ -28,6 +29,7 @@ STYLES = {
     "wps": drawn.Style(),
     "rows_kept_whole": drawn.Style(split_rows=False),
     "header_not_repeated": drawn.Style(repeat_header=False),
+    "bare_page_numbers": drawn.Style(page_numbers=drawn.BARE_PAGE_NUMBERS),
 }
 
 
@@ -102,6 +104,18 @@ def test_tables_without_rules_read_back_every_cell(template: str) -> None:
         parsed = parse_bytes(data, "unruled.pdf")
         assert_same_report(parsed, report, "pdf")
         assert (parsed.warnings, parsed.doubts) == ([], {})
+
+
+def test_a_label_printed_down_a_column_stays_out_of_the_row_labels() -> None:
+    """Read across, 三、本年度办理结果 printed one character per line would put a character
+    before the row labels beside it (``本 （四）无法 2.没有…``) or make rows of its own."""
+    report = sample(21, "2021")
+    data, _ = drawn.render(report, drawn.Style(ruled=False))
+    rows = P.extract(data).rows
+    cells = [cell for row in rows for cell in row]
+    down = set(D.RESULTS_HEADER)
+    assert not [cell for cell in cells if cell in down or (cell[:1] in down and cell[1:2] == " ")]
+    assert any("（四）无法" in cell for cell in cells)  # the group label beside them is still printed
 
 
 @pytest.mark.parametrize("template", T.TEMPLATES)
