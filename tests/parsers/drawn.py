@@ -78,7 +78,7 @@ def _renumbered(table: D.Table) -> D.Table:
              for cell in row] for row in table]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Line:
     text: str
     x: float      # left of the line
@@ -156,8 +156,8 @@ class Drawer:
         wrapped = {key: wrap(cell.text, xs[key[1] + cell.colspan] - xs[key[1]] - 2 * PAD, TABLE_SIZE)
                    for key, cell in owners.items()}
         heights = [lead + 2 * PAD] * len(grid)
-        for (top, _), lines in wrapped.items():  # single rows first, then the merged cells
-            if spans[(top, _)][0] == 1:
+        for (top, left), lines in wrapped.items():  # single rows first, then the merged cells
+            if spans[(top, left)][0] == 1:
                 heights[top] = max(heights[top], len(lines) * lead + 2 * PAD)
         for (top, left), lines in wrapped.items():
             rows = spans[(top, left)][0]
