@@ -132,13 +132,20 @@ def _join(line: list[dict]) -> str:
 def _without_page_number(chars: list[dict]) -> list[dict]:
     """The page's characters without its page number: the first or last line of the page,
     standing clear of the rest (a bare ``3`` between two rows of a table is no value)."""
-    lines = _lines_of(chars)
     furniture: set[int] = set()
-    for line, neighbour in ((lines[0], lines[1:2]), (lines[-1], lines[-2:-1])) if len(lines) > 1 else ():
-        top, bottom = min(c["top"] for c in line), max(c["bottom"] for c in line)
-        gap = max(min(c["top"] for c in neighbour[0]) - bottom, top - max(c["bottom"] for c in neighbour[0]))
-        if PAGE_NUMBER.match(_join(line)) and gap > FURNITURE_GAP * line[0]["size"]:
-            furniture.update(id(c) for c in line)
+    for sign in (1, -1) if chars else ():  # the top line, then the bottom one
+        edge = min(sign * c["base"] for c in chars)
+        line = sorted((c for c in chars if sign * c["base"] - edge <= max(2.0, c["size"] * 0.4)), key=lambda c: c["x0"])
+        if not PAGE_NUMBER.match(_join(line)):
+            continue
+        ids = {id(c) for c in line}
+        rest = [c for c in chars if id(c) not in ids]
+        if not rest:
+            continue
+        gap = (min(c["top"] for c in rest) - max(c["bottom"] for c in line) if sign == 1
+               else min(c["top"] for c in line) - max(c["bottom"] for c in rest))
+        if gap > FURNITURE_GAP * line[0]["size"]:
+            furniture |= ids
     return [c for c in chars if id(c) not in furniture]
 
 
