@@ -25,8 +25,9 @@ from parsers.lines import Cell, Line, cell_text, read_line
 from parsers.report import Report
 from parsers.rows import Found, RowWalker
 
-# Page numbers a PDF's text carries between the rows of a table.
-_PAGE_NUMBER = re.compile(r"^(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?)$")
+# Page numbers a PDF's text carries between the rows of a table (a bare number only a
+# PDF's layout tells from a value: ``parsers.pdf``).
+PAGE_NUMBER = re.compile(r"^(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?)$")
 # Money columns are 万元 floats; ``change`` (本年增/减) may be negative; the rest are counts.
 VALUE_KINDS = {"amount": "money", "change": "signed"}
 # The characters of table 四's header labels: a line made only of these (even of pieces
@@ -260,7 +261,7 @@ def fill_tables(report: Report, rows: Sequence[Sequence[str | None]]) -> None:
     """Fill ``report.format``, ``active``, ``applications`` and ``review_litigation`` from
     the document's rows; whatever cannot be read cleanly goes to ``report.warnings``."""
     lines = [read_line(row) for row in rows
-             if any(map(cell_text, row)) and not (len(row) == 1 and _PAGE_NUMBER.match(cell_text(row[0])))]
+             if any(map(cell_text, row)) and not (len(row) == 1 and PAGE_NUMBER.match(cell_text(row[0])))]
     template, note = detect_template(lines)
     regions = find_regions(lines)
     if regions.active is None and regions.applications is None and regions.review is None:

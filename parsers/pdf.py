@@ -41,9 +41,8 @@ CELL_GAP = 1.5
 # A label printed one character per line down a narrow column of a table drawn without
 # rules (三、本年度办理结果 beside the row labels): this many characters stacked at one x.
 VERTICAL_LABEL = 4
-# A page number as headers and footers print it: 3, - 3 -, — 3 —, 3/12, 第3页, 第3页 共12页.
-PAGE_NUMBER = re.compile(r"^[-—–·\s]*(?:\d{1,3}(?:\s*/\s*\d{1,3})?|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?)"
-                         r"[-—–·\s]*$")
+# A bare page number (3, 3/12): a value unless it stands where headers and footers do.
+BARE_PAGE_NUMBER = re.compile(r"^\d{1,3}(?:\s*/\s*\d{1,3})?$")
 # A header or footer stands clear of the page's other lines by this many character heights.
 FURNITURE_GAP = 2.0
 MAX_GRID = 400  # rows or columns of one table: a forged drawing must not make a huge grid
@@ -136,7 +135,8 @@ def _without_page_number(chars: list[dict]) -> list[dict]:
     for sign in (1, -1) if chars else ():  # the top line, then the bottom one
         edge = min(sign * c["base"] for c in chars)
         line = sorted((c for c in chars if sign * c["base"] - edge <= max(2.0, c["size"] * 0.4)), key=lambda c: c["x0"])
-        if not PAGE_NUMBER.match(_join(line)):
+        text = _join(line)
+        if not (grid.PAGE_NUMBER.match(text) or BARE_PAGE_NUMBER.match(text)):
             continue
         ids = {id(c) for c in line}
         rest = [c for c in chars if id(c) not in ids]
@@ -284,6 +284,8 @@ class Stray:
 
 @dataclass
 class TablePage:
+    """A table page's rows in reading order, and the numbers printed outside every cell."""
+
     rows: list[list[str]]
     strays: list[Stray]
 
