@@ -8,6 +8,9 @@ moved outside every cell is a warning and a doubt, never a value."""
 from __future__ import annotations
 
 import functools
+import io
+import zipfile
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -31,6 +34,32 @@ STYLES = {
     "header_not_repeated": drawn.Style(repeat_header=False),
     "bare_page_numbers": drawn.Style(page_numbers=drawn.BARE_PAGE_NUMBERS),
 }
+
+
+# Word's text directions for a cell: rotated to read upwards, downwards, or CJK stacked upright.
+TEXT_DIRECTIONS = ("btLr", "tbRl", "tbRlV")
+# Label column widths (twips) of ``render_docx``'s tables and the narrower ones agencies set.
+NARROWER = {'w:w="1361"': 'w:w="794"', 'w:w="2494"': 'w:w="1400"'}
+MERGED_LABEL = ('<w:vMerge w:val="restart"/></w:tcPr><w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:t>'
+                + D.RESULTS_HEADER)
+
+
+def narrowed(docx: bytes, direction: str) -> bytes:
+    """The Word file with narrower label columns (labels wrap onto two or three lines) and
+    the text of 三、本年度办理结果 turned to ``direction``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "word/document.xml":
+                xml = body.decode()
+                assert MERGED_LABEL in xml and all(width in xml for width in NARROWER)
+                for width, narrow in NARROWER.items():
+                    xml = xml.replace(width, narrow)
+                turned = MERGED_LABEL.replace("</w:tcPr>", f'<w:textDirection w:val="{direction}"/></w:tcPr>')
+                body = xml.replace(MERGED_LABEL, turned).encode()
+            target.writestr(info, body)
+    return out.getvalue()
 
 
 def padded(report: dict, paragraphs: int) -> dict:
@@ -70,6 +99,24 @@ def test_the_drawn_pages_carry_what_wps_prints() -> None:
     assert any(cell == "\n".join("三、本年度办理结果") for row in rows for cell in row)
     labels = {cell for row in rows for cell in row}
     assert {"2、其他法律行政法规\n禁止公开", "3．危及“三安全一稳\n定”"} <= labels
+
+
+def test_word_files_with_turned_text_and_narrow_label_columns(tmp_path: Path) -> None:
+    """LibreOffice exports of Word files whose merged label reads upwards, downwards or
+    stacked, beside label columns so narrow that the row labels wrap."""
+    report = sample(25, "2021")
+    files = []
+    for direction in TEXT_DIRECTIONS:
+        files.append(tmp_path / f"{direction}.docx")
+        files[-1].write_bytes(narrowed(D.render_docx(report), direction))
+    for path in D.convert_many(files, "pdf", tmp_path / "out"):
+        data = path.read_bytes()
+        parsed = parse_bytes(data, path.name)
+        assert_same_report(parsed, report, "pdf")
+        assert (parsed.warnings, parsed.doubts) == ([], {})
+        wrapped = [cell for row in P.extract(data).rows for cell in row
+                   if cell.replace("\n", "").startswith("5.要求行政机关确认")]
+        assert wrapped and all(cell.count("\n") >= 2 for cell in wrapped)  # the label wraps onto 3+ lines
 
 
 def stray_cells(parsed: Report, report: dict) -> set[tuple[str, str]]:
