@@ -45,6 +45,9 @@ VERTICAL_LABEL = 4
 BARE_PAGE_NUMBER = re.compile(r"^\d{1,3}(?:\s*/\s*\d{1,3})?$")
 # A header or footer stands clear of the page's other lines by this many character heights.
 FURNITURE_GAP = 2.0
+# The outer bands of a page (fractions of its width) where only margins are: a number
+# printed there, clear of everything else, is no cell's.
+MARGIN_BAND = 0.1
 MAX_GRID = 400  # rows or columns of one table: a forged drawing must not make a huge grid
 MAX_EDGES = 5000  # ruling lines of one page searched for tables (the finder is quadratic)
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
@@ -182,14 +185,18 @@ def _without_vertical_labels(lines: list[list[dict]]) -> list[list[dict]]:
     return [line for line in kept if line]
 
 
-def _split_cells(line: list[dict]) -> list[str]:
-    """A line of a table drawn without rules: cells where the words stand far apart."""
+def _pieces(line: list[dict]) -> list[list[dict]]:
+    """A line of a table drawn without rules: its cells' characters, where the words stand far apart."""
     cells: list[list[dict]] = [[]]
     for char in line:
         if cells[-1] and char["x0"] - cells[-1][-1]["x1"] > CELL_GAP * char["size"]:
             cells.append([])
         cells[-1].append(char)
-    return [_join(cell) for cell in cells]
+    return cells
+
+
+def _split_cells(line: list[dict]) -> list[str]:
+    return [_join(cell) for cell in _pieces(line)]
 
 
 def _cell_text(chars: list[dict]) -> str:
@@ -311,6 +318,24 @@ def _beside(line: list[dict], boxes: list[tuple[float, float, float, float]]) ->
     return [i for i, box in enumerate(boxes) if box[1] <= middle <= box[3]]
 
 
+def _margin_numbers(lines: list[list[dict]], boxes: list[tuple[float, float, float, float]],
+                    width: float) -> list[list[dict]]:
+    """Numbers printed in a page's side margin: at the end of a line, in the page's outer
+    band, left or right of everything else on the page and above or below nothing."""
+    ends: list[list[dict]] = []
+    for line in lines:
+        pieces = _pieces(line)
+        ends += [piece for piece in pieces[:1] + pieces[1:][-1:] if _is_number(piece)]
+    banded = [p for p in ends if p[-1]["x1"] < MARGIN_BAND * width or p[0]["x0"] > (1 - MARGIN_BAND) * width]
+    if not banded:
+        return []
+    ids = {id(c) for piece in banded for c in piece}
+    others = [(c["x0"], c["x1"]) for line in lines for c in line if id(c) not in ids] + [(b[0], b[2]) for b in boxes]
+    left, right = min((x0 for x0, _ in others), default=width), max((x1 for _, x1 in others), default=0.0)
+    return [p for p in banded if (p[-1]["x1"] < left or p[0]["x0"] > right)
+            and not any(q is not p and q[0]["x0"] <= p[-1]["x1"] and p[0]["x0"] <= q[-1]["x1"] for q in banded)]
+
+
 def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> TablePage:
     """A page holding template tables as rows in reading order: its ruled tables (found
     by pdfplumber's table finder) as grids, the lines around them (and tables drawn
@@ -335,7 +360,14 @@ def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> Table
         strays += [Stray(_join(line), _named_tables([grid_rows])) for line in _lines_of(outside) if _is_number(line)]
         placed.append((bbox[1], grid_rows))
         boxes.append(bbox)
-    for line in _without_vertical_labels(_lines_of(loose)):
+    lines = _without_vertical_labels(_lines_of(loose))
+    margin = _margin_numbers(lines, boxes, geometry.bbox[2])
+    if margin:
+        named = _named_tables([grid for _, grid in placed] + [[[_join(line)] for line in lines]])
+        strays += [Stray(_join(piece), named) for piece in margin]
+        dropped = {id(c) for piece in margin for c in piece}
+        lines = [kept for kept in ([c for c in line if id(c) not in dropped] for line in lines) if kept]
+    for line in lines:
         level = _beside(line, boxes) if boxes and _is_number(line) else []
         if level:
             strays.append(Stray(_join(line), _named_tables(placed[i][1] for i in level)))
