@@ -53,6 +53,7 @@ class Style:
     running_header: bool = True    # the report's title above a rule at the top of every page
     mixed_ordinals: bool = True    # 1. / 1、 / 1． in turn
     page_numbers: tuple[str, ...] = PAGE_NUMBERS  # the footer of page n, in turn
+    top_labels: bool = False       # labels at the top of their cells, numbers in the middle
     stray: tuple[str, int] | None = None  # (row key of table 三, column) whose digit lands in the margin
 
 
@@ -169,6 +170,8 @@ class Drawer:
         for (top, left), texts in wrapped.items():
             rows, cols = spans[(top, left)]
             first = (vs[top] + vs[top + rows]) / 2 - len(texts) * lead / 2
+            if self.style.top_labels and not all(map(str.isdigit, texts)):
+                first = vs[top] + PAD
             for i, text in enumerate(texts):
                 x = (xs[left] + xs[left + cols] - _width(text, TABLE_SIZE)) / 2
                 if name == "applications" and (top, left) == self.stray_cell:
