@@ -33,7 +33,7 @@ STYLES = {
     "rows_kept_whole": drawn.Style(split_rows=False),
     "header_not_repeated": drawn.Style(repeat_header=False),
     "bare_page_numbers": drawn.Style(page_numbers=drawn.BARE_PAGE_NUMBERS),
-    "labels_at_top": drawn.Style(top_labels=True),  # a cut row's label on one page, its numbers on the next
+    "labels_at_top": drawn.Style(top_labels=True),  # labels and numbers of a cut row part differently
 }
 
 
