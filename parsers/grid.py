@@ -25,8 +25,9 @@ from parsers.lines import Cell, Line, cell_text, read_line
 from parsers.report import Report
 from parsers.rows import Found, RowWalker
 
-# Page numbers a PDF's text carries between the rows of a table.
-_PAGE_NUMBER = re.compile(r"^(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?)$")
+# Page numbers a PDF's text carries between the rows of a table (a bare number only a
+# PDF's layout tells from a value: ``parsers.pdf``).
+PAGE_NUMBER = re.compile(r"^(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?)$")
 # Money columns are 万元 floats; ``change`` (本年增/减) may be negative; the rest are counts.
 VALUE_KINDS = {"amount": "money", "change": "signed"}
 # The characters of table 四's header labels: a line made only of these (even of pieces
@@ -166,7 +167,7 @@ def read_active(lines: Sequence[Line], template: str, report: Report) -> dict:
             report.warnings.append(f"table 二 row {item.label}: not found")
             values: list = [None] * len(item.columns)
         else:
-            values, doubtful = _active_values(item, row, report.warnings)
+            values, doubtful = _active_values(item, row.valued(), report.warnings)
             if doubtful:
                 report.doubt("active", item.key)
         if len(item.columns) == 1:
@@ -199,13 +200,26 @@ def table_columns(rows: Iterable[Found], n: int) -> Callable[[Found], list[Cell]
     return cells
 
 
+def _without_section_labels(lines: Iterable[Line], template: str) -> Iterable[Line]:
+    """The lines with their 三（N） group labels (and first pieces of them) emptied, and
+    lines holding nothing else dropped. The cell stays a label: a blank would take a
+    value's place in a row printed without rules."""
+    for line in lines:
+        pieces = [c.kind == "label" and T.is_section_piece(c.text, template) for c in line.cells]
+        if not any(pieces):
+            yield line
+        elif line.has_values or len(line.labels) > sum(pieces):
+            yield Line([Cell("", "label") if piece else c for c, piece in zip(line.cells, pieces)])
+
+
 def read_applications(lines: Sequence[Line], template: str, report: Report) -> dict:
     rows = T.application_rows(template)
     kinds = ["count"] * len(T.APPLICANT_COLUMNS)
     walker = RowWalker(rows, lambda key: len(kinds), "三", report.warnings, lambda line: None)
-    found = walker.walk(lines)
+    found = walker.walk(_without_section_labels(lines, template))
     if walker.doubtful or not found:  # no row found: the table was not read
         report.doubt("applications")
+    found = {key: row.valued() for key, row in found.items()}
     columns = table_columns(found.values(), len(kinds))
     applications = {}
     for row in rows:
@@ -248,7 +262,7 @@ def fill_tables(report: Report, rows: Sequence[Sequence[str | None]]) -> None:
     the document's rows; whatever cannot be read cleanly goes to ``report.warnings``, and
     a table not found is doubted whole (the monitor must not read its absence as zeros)."""
     lines = [read_line(row) for row in rows
-             if any(map(cell_text, row)) and not (len(row) == 1 and _PAGE_NUMBER.match(cell_text(row[0])))]
+             if any(map(cell_text, row)) and not (len(row) == 1 and PAGE_NUMBER.match(cell_text(row[0])))]
     template, note = detect_template(lines)
     regions = find_regions(lines)
     if regions.active is None and regions.applications is None and regions.review is None:

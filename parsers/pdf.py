@@ -24,6 +24,7 @@ from pdfplumber.table import TableFinder
 
 from parsers import grid, meta
 from parsers import template as T
+from parsers.lines import is_value
 from parsers.report import Report
 
 MAX_PAGES = 200
@@ -37,10 +38,27 @@ TABLE_LABELS = tuple(T.normalize(w) for w in (
 EDGE_SNAP = 2.0
 # Words further apart than this many character widths are in different cells.
 CELL_GAP = 1.5
+# A label printed one character per line down a narrow column of a table drawn without
+# rules (三、本年度办理结果 beside the row labels): this many characters stacked at one x.
+VERTICAL_LABEL = 4
+# A bare page number (3, 3/12): a value unless it stands where headers and footers do.
+BARE_PAGE_NUMBER = re.compile(r"^\d{1,3}(?:\s*/\s*\d{1,3})?$")
+# A header or footer stands clear of the page's other lines by this many character heights.
+FURNITURE_GAP = 2.0
+# The outer bands of a page (fractions of its width) where only margins are: a number
+# printed there, clear of everything else, is no cell's.
+MARGIN_BAND = 0.1
 MAX_GRID = 400  # rows or columns of one table: a forged drawing must not make a huge grid
 MAX_EDGES = 5000  # ruling lines of one page searched for tables (the finder is quadratic)
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
+# Words of each template table in a ruled table's cells: the tables a number printed
+# beside it, outside every cell (a damaged content stream), puts in doubt.
+TABLE_WORDS = {
+    "active": ("第二十条", "信息内容", "规范性文件", "行政许可"),
+    "applications": ("申请人情况", "本年新收", "予以公开", "不予公开", "无法提供", "不予处理", "结转下年度"),
+    "review_litigation": ("行政复议", "行政诉讼", "维持", "纠正"),
+}
 # A drawn line is a box thinner than this (points); LibreOffice draws borders 1 pt wide.
 RULE_WIDTH = 3.0
 _BLANKS = frozenset({0xA0, 0x3000, 0xFEFF, 0xFFFE, 0xFFFF})
@@ -113,14 +131,72 @@ def _join(line: list[dict]) -> str:
     return "".join(out).strip()
 
 
-def _split_cells(line: list[dict]) -> list[str]:
-    """A line of a table drawn without rules: cells where the words stand far apart."""
+def _without_page_number(chars: list[dict]) -> list[dict]:
+    """The page's characters without its page number: the first or last line of the page,
+    standing clear of the rest (a bare ``3`` between two rows of a table is no value)."""
+    furniture: set[int] = set()
+    for sign in (1, -1) if chars else ():  # the top line, then the bottom one
+        edge = min(sign * c["base"] for c in chars)
+        line = sorted((c for c in chars if sign * c["base"] - edge <= max(2.0, c["size"] * 0.4)), key=lambda c: c["x0"])
+        text = _join(line)
+        if not (grid.PAGE_NUMBER.match(text) or BARE_PAGE_NUMBER.match(text)):
+            continue
+        ids = {id(c) for c in line}
+        rest = [c for c in chars if id(c) not in ids]
+        if not rest:
+            continue
+        gap = (min(c["top"] for c in rest) - max(c["bottom"] for c in line) if sign == 1
+               else min(c["top"] for c in line) - max(c["bottom"] for c in rest))
+        if gap > FURNITURE_GAP * line[0]["size"]:
+            furniture |= ids
+    return [c for c in chars if id(c) not in furniture]
+
+
+def _isolated(line: list[dict]) -> list[dict]:
+    """The characters of a line standing alone: no neighbour within half a character, no
+    number or blank mark (a column of 0s or —s is data)."""
+    out = []
+    for i, char in enumerate(line):
+        gap = 0.5 * char["size"]
+        alone = ((i == 0 or char["x0"] - line[i - 1]["x1"] > gap)
+                 and (i == len(line) - 1 or line[i + 1]["x0"] - char["x1"] > gap))
+        if alone and not is_value(char["text"]):
+            out.append(char)
+    return out
+
+
+def _without_vertical_labels(lines: list[list[dict]]) -> list[list[dict]]:
+    """Lines without the characters of labels printed one per line down a narrow column:
+    read across, they would join the row labels beside them (``本 （四）无法 2.没有…``)."""
+    runs: list[list[dict]] = []
+    for line in lines:
+        base = line[0]["base"]
+        near = [r for r in runs if base - r[-1]["base"] <= 2.5 * r[-1]["size"]]  # lines between are other cells'
+        for char in _isolated(line):
+            middle = (char["x0"] + char["x1"]) / 2
+            run = next((r for r in near if abs((r[-1]["x0"] + r[-1]["x1"]) / 2 - middle) <= 1.0
+                        and r[-1]["base"] < char["base"]), None)
+            if run is None:
+                runs.append([char])
+            else:
+                run.append(char)
+    stacked = {id(char) for run in runs if len(run) >= VERTICAL_LABEL for char in run}
+    kept = [[char for char in line if id(char) not in stacked] for line in lines]
+    return [line for line in kept if line]
+
+
+def _pieces(line: list[dict]) -> list[list[dict]]:
+    """A line of a table drawn without rules: its cells' characters, where the words stand far apart."""
     cells: list[list[dict]] = [[]]
     for char in line:
         if cells[-1] and char["x0"] - cells[-1][-1]["x1"] > CELL_GAP * char["size"]:
             cells.append([])
         cells[-1].append(char)
-    return [_join(cell) for cell in cells]
+    return cells
+
+
+def _split_cells(line: list[dict]) -> list[str]:
+    return [_join(cell) for cell in _pieces(line)]
 
 
 def _cell_text(chars: list[dict]) -> str:
@@ -129,22 +205,27 @@ def _cell_text(chars: list[dict]) -> str:
     return "\n".join(filter(None, (_join(line) for line in _lines_of(chars))))
 
 
-def _table_grid(cells: list[tuple[float, float, float, float]], chars: list[dict]) -> list[list[str]]:
-    """A ruled table as a full grid: a merged cell's text in every position it covers."""
+def _table_grid(cells: list[tuple[float, float, float, float]], chars: list[dict]) -> tuple[list[list[str]], list[dict]]:
+    """A ruled table as a full grid (a merged cell's text in every position it covers),
+    and the characters inside its box but in none of its cells."""
     xs = _snap([c[0] for c in cells] + [c[2] for c in cells])
     ys = _snap([c[1] for c in cells] + [c[3] for c in cells])
     if not (1 < len(xs) <= MAX_GRID and 1 < len(ys) <= MAX_GRID):
-        return []
+        return [], []
     spans = [(_index(ys, top), _index(ys, bottom), _index(xs, x0), _index(xs, x1)) for x0, top, x1, bottom in cells]
     owner = {(r, c): i for i, (r0, r1, c0, c1) in enumerate(spans) for r in range(r0, r1) for c in range(c0, c1)}
     inside: list[list[dict]] = [[] for _ in cells]
+    outside: list[dict] = []
     for char in chars:
         r = bisect.bisect_right(ys, (char["top"] + char["bottom"]) / 2) - 1
         c = bisect.bisect_right(xs, (char["x0"] + char["x1"]) / 2) - 1
         if (r, c) in owner:
             inside[owner[(r, c)]].append(char)
+        else:
+            outside.append(char)
     texts = [_cell_text(chars) for chars in inside]
-    return [[texts[owner[(r, c)]] if (r, c) in owner else "" for c in range(len(xs) - 1)] for r in range(len(ys) - 1)]
+    grid = [[texts[owner[(r, c)]] if (r, c) in owner else "" for c in range(len(xs) - 1)] for r in range(len(ys) - 1)]
+    return grid, outside
 
 
 def _within(char: dict, bbox: tuple[float, float, float, float]) -> bool:
@@ -199,15 +280,74 @@ def page_chars(textpage: pdfium.PdfTextPage, height: float) -> list[dict]:
     return chars
 
 
-def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[list[str]]:
+@dataclass(frozen=True)
+class Stray:
+    """A number printed outside every cell of a ruled table: a damaged content stream
+    moved it out of its cell, so it is no value of any row, and its table is in doubt."""
+
+    text: str
+    tables: tuple[str, ...]  # the template tables it was printed beside
+
+
+@dataclass
+class TablePage:
+    """A table page's rows in reading order, and the numbers printed outside every cell."""
+
+    rows: list[list[str]]
+    strays: list[Stray]
+
+
+def _named_tables(grids: Iterable[list[list[str]]]) -> tuple[str, ...]:
+    """The template tables whose words the grids hold (all of them when none shows)."""
+    text = T.normalize("".join(cell for grid in grids for row in grid for cell in row))
+    named = tuple(key for key, words in TABLE_WORDS.items() if any(word in text for word in words))
+    return named or tuple(TABLE_WORDS)
+
+
+def _is_number(line: list[dict]) -> bool:
+    tokens = _join(line).split()
+    return any(c["text"].isdigit() for c in line) and all(map(is_value, tokens))
+
+
+def _beside(line: list[dict], boxes: list[tuple[float, float, float, float]]) -> list[int]:
+    """The tables a line sits beside, in the margin: level with them, left or right of all of them."""
+    left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
+    if not all(c["x1"] <= left or c["x0"] >= right for c in line):
+        return []
+    middle = (line[0]["top"] + line[0]["bottom"]) / 2
+    return [i for i, box in enumerate(boxes) if box[1] <= middle <= box[3]]
+
+
+def _margin_numbers(lines: list[list[dict]], boxes: list[tuple[float, float, float, float]],
+                    width: float) -> list[list[dict]]:
+    """Numbers printed in a page's side margin: at the end of a line, in the page's outer
+    band, left or right of everything else on the page and above or below nothing."""
+    ends: list[list[dict]] = []
+    for line in lines:
+        pieces = _pieces(line)
+        ends += [piece for piece in pieces[:1] + pieces[1:][-1:] if _is_number(piece)]
+    banded = [p for p in ends if p[-1]["x1"] < MARGIN_BAND * width or p[0]["x0"] > (1 - MARGIN_BAND) * width]
+    if not banded:
+        return []
+    ids = {id(c) for piece in banded for c in piece}
+    others = [(c["x0"], c["x1"]) for line in lines for c in line if id(c) not in ids] + [(b[0], b[2]) for b in boxes]
+    left, right = min((x0 for x0, _ in others), default=width), max((x1 for _, x1 in others), default=0.0)
+    return [p for p in banded if (p[-1]["x1"] < left or p[0]["x0"] > right)
+            and not any(q is not p and q[0]["x0"] <= p[-1]["x1"] and p[0]["x0"] <= q[-1]["x1"] for q in banded)]
+
+
+def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> TablePage:
     """A page holding template tables as rows in reading order: its ruled tables (found
     by pdfplumber's table finder) as grids, the lines around them (and tables drawn
-    without rules) split into cells by the gaps between words."""
+    without rules) split into cells by the gaps between words. Numbers printed outside
+    every cell of a ruled table are strays, not rows."""
     geometry = PageGeometry(page)
-    chars = page_chars(textpage, geometry.height)
+    chars = _without_page_number(page_chars(textpage, geometry.height))
     found = TableFinder(geometry, _TABLE_SETTINGS).tables if len(geometry.edges) <= MAX_EDGES else []
     tables = [t for t in found if len(t.cells) > 1]
     placed: list[tuple[float, list[list[str]]]] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    strays: list[Stray] = []
     loose = chars
     for table in tables:
         cells, bbox = table.cells, table.bbox  # bbox is computed afresh on every access
@@ -216,11 +356,25 @@ def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[
         for char in loose:
             (ours if _within(char, bbox) else rest).append(char)
         loose = rest
-        placed.append((bbox[1], _table_grid(cells, ours)))
-    for line in _lines_of(loose):
-        placed.append((line[0]["top"], [_split_cells(line)]))
+        grid_rows, outside = _table_grid(cells, ours)
+        strays += [Stray(_join(line), _named_tables([grid_rows])) for line in _lines_of(outside) if _is_number(line)]
+        placed.append((bbox[1], grid_rows))
+        boxes.append(bbox)
+    lines = _without_vertical_labels(_lines_of(loose))
+    margin = _margin_numbers(lines, boxes, geometry.bbox[2])
+    if margin:
+        named = _named_tables([grid for _, grid in placed] + [[[_join(line)] for line in lines]])
+        strays += [Stray(_join(piece), named) for piece in margin]
+        dropped = {id(c) for piece in margin for c in piece}
+        lines = [kept for kept in ([c for c in line if id(c) not in dropped] for line in lines) if kept]
+    for line in lines:
+        level = _beside(line, boxes) if boxes and _is_number(line) else []
+        if level:
+            strays.append(Stray(_join(line), _named_tables(placed[i][1] for i in level)))
+        else:
+            placed.append((line[0]["top"], [_split_cells(line)]))
     placed.sort(key=lambda item: item[0])
-    return [row for _, rows in placed for row in rows]
+    return TablePage([row for _, rows in placed for row in rows], strays)
 
 
 def text_rows(text: str) -> list[list[str]]:
@@ -233,6 +387,7 @@ class Extracted:
     texts: list[str]
     rows: list[list[str]]
     title: str | None
+    strays: list[tuple[int, Stray]]  # (page number, stray)
 
 
 def extract(data: bytes) -> Extracted:
@@ -244,6 +399,7 @@ def extract(data: bytes) -> Extracted:
         title = (document.get_metadata_dict().get("Title") or "").strip() or None
         texts: list[str] = []
         rows: list[list[str]] = []
+        strays: list[tuple[int, Stray]] = []
         after_table = False  # a table may run onto the next page without any label on it
         for index in range(len(document)):
             page = document[index]
@@ -251,11 +407,16 @@ def extract(data: bytes) -> Extracted:
             text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
             texts.append(text)
             labelled = has_table_labels(text)
-            rows += table_page_rows(page, textpage) if labelled or after_table else text_rows(text)
+            if labelled or after_table:
+                found = table_page_rows(page, textpage)
+                rows += found.rows
+                strays += [(index + 1, stray) for stray in found.strays]
+            else:
+                rows += text_rows(text)
             after_table = labelled
             textpage.close()
             page.close()
-        return Extracted(texts, rows, title)
+        return Extracted(texts, rows, title, strays)
     finally:
         document.close()
 
@@ -273,6 +434,10 @@ def parse(data: bytes, source: str) -> Report:
     report = Report(source=source, file_type="pdf", text="\n".join(t.strip("\n") for t in texts))
     meta.describe(report, title=extracted.title)
     grid.fill_tables(report, extracted.rows)
+    for number, stray in extracted.strays:
+        report.warnings.append(f"page {number}: number {stray.text!r} printed outside every table cell, ignored")
+        for table in stray.tables:
+            report.doubt(table)
     if not (report.active or report.applications or report.review_litigation):
         blank = sum(not text.strip() for text in texts)
         if blank:

@@ -79,6 +79,15 @@ class Found:
     def cells(self) -> list[Cell]:
         return [c for tail in self.tails for c in tail]
 
+    def valued(self) -> Found:
+        """The row without its lines that hold none of its values (the first piece of a
+        label cut by a page break, printed with empty cells): their blanks are no columns."""
+        keep = [i for i, tail in enumerate(self.tails) if any(c.kind == "value" for c in tail)]
+        if not keep or len(keep) == len(self.tails):
+            return self
+        return Found(self.key, self.label, [self.tails[i] for i in keep], self.header,
+                     [self.widths[i] for i in keep], self.count)
+
 
 @dataclass(frozen=True)
 class Held:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 TEMPLATES = ("2019", "2021")
 
@@ -183,6 +184,17 @@ def matches(field: Field | ActiveItem, label: str) -> bool:
 
 def application_rows(template: str) -> tuple[Field, ...]:
     return tuple(row for row in APPLICATION_ROWS if template in row.templates)
+
+
+@lru_cache(maxsize=4096)
+def is_section_piece(label: str, template: str) -> bool:
+    """Whether a label is a 三（N） group label or its first piece (``（三）不予`` wrapped in
+    a narrow column), which names no row of ``template``: read as a row, it would cut
+    the row it is printed beside from its numbers. Remembered: labels recur in every report."""
+    text = normalize(label)
+    rows = {row.key for row in application_rows(template)}
+    return len(text) >= 3 and any(normalize(section.label).startswith(text)
+                                  for section in APPLICATION_SECTIONS if section.key not in rows)
 
 
 def active_items(template: str) -> tuple[ActiveItem, ...]:

@@ -321,6 +321,51 @@ def test_row_split_by_a_page_break_joins_label_and_numbers() -> None:
     assert report.warnings == ["table 二 (主动公开) not found", "table 四 (行政复议、行政诉讼) not found"]
 
 
+def test_row_cut_by_a_page_break_before_its_numbers_keeps_its_blank_columns() -> None:
+    """A row cut by a page: its label's start over empty cells on one page, the rest with
+    the numbers (the last one blank) on the next. The empty cells are no columns."""
+    rows = application_rows("2021", zero_applications("2021"))
+    index = next(i for i, r in enumerate(rows) if "逾期不补正" in "".join(r))
+    rows[index:index + 1] = [
+        ["三、本年度办理结果", "（六）其他处理", "1、申请人无正当理由逾期", "", "", "", "", "", "", ""],
+        ["三、本年度办理结果", "（六）其他处理", "不补正、行政机关不再处理其政府信息公开申请", "1", "0", "0", "0", "0", "0", ""],
+    ]
+    report = filled(rows)
+    assert report.applications["other.no_correction"] == {
+        "natural_person": 1, "commercial": 0, "research": 0, "social_org": 0, "legal_service": 0, "other": 0,
+        "total": None}
+    assert "applications" not in report.doubts   # (二 and 四 are absent here, so doubted whole)
+
+
+def test_group_label_wrapped_beside_the_rows_is_no_row() -> None:
+    """A table printed without rules, read line by line: the group label 三（三）, wrapped
+    in its narrow column, shares a line with the numbers of the row beside it."""
+    rows = application_rows("2021", zero_applications("2021"))
+    index = next(i for i, r in enumerate(rows) if "第三方" in "".join(r))
+    rows[index:index + 1] = [["4.保护第三方合法权"], ["（三）不予", "2", "0", "0", "0", "0", "0", "2"], ["益"], ["公开"]]
+    report = filled(rows)
+    assert report.applications["refused.third_party"] == {
+        "natural_person": 2, "commercial": 0, "research": 0, "social_org": 0, "legal_service": 0, "other": 0, "total": 2}
+    assert report.applications["refused.internal_affairs"]["total"] == 0
+    assert "applications" not in report.doubts   # (二 and 四 are absent here, so doubted whole)
+
+
+def test_group_label_beside_a_row_with_a_blank_cell_is_no_blank() -> None:
+    """Six numbers beside ``（三）不予``: the label is not the seventh (blank) cell."""
+    rows = application_rows("2021", zero_applications("2021"))
+    index = next(i for i, r in enumerate(rows) if "第三方" in "".join(r))
+    rows[index:index + 1] = [["4.保护第三方合法权"], ["（三）不予", "1", "0", "0", "0", "0", "1"], ["益"], ["公开"]]
+    report = filled(rows)
+    assert report.applications["refused.third_party"]["natural_person"] is None
+    assert "refused.third_party" in report.doubts["applications"]
+
+
+def test_group_label_is_a_row_where_the_template_makes_it_one() -> None:
+    """2019: （六）其他处理 is a row of its own, not a group label."""
+    assert T.is_section_piece("（三）不予", "2019") and T.is_section_piece("（六）其他", "2021")
+    assert not T.is_section_piece("（六）其他", "2019") and not T.is_section_piece("（一）予以公开", "2021")
+
+
 def test_one_cell_header_does_not_spread_a_lone_value() -> None:
     rows = [["第二十条第（一）项"], ["信息内容 本年制发件数 本年废止件数 现行有效件数"], ["规章"], ["5"],
             ["行政规范性文件 1 2 3"], ["三、收到和处理政府信息公开申请情况"]]
