@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
+from nianbao import urls
+
 # Anchor words that name the annual-report column or the way to it (DOMAIN.md).
 COLUMN_WORDS = ("信息公开年报", "信息公开年度报告", "公开年报", "年报专栏", "年度报告", "年报", "政府信息公开",
                 "信息公开", "政务公开")
@@ -119,8 +121,8 @@ def discover(response: TextResponse, families: list[Family], allow_nav: bool) ->
     pairs = anchors(response) + [pair for f in active for pair in f.anchors(response)]
     links: list[Link] = []
     for href, text in pairs:
-        url = urljoin(response.url, href).split("#")[0]
-        if urlsplit(url).netloc != host:
+        url = urljoin(response.url, urls.clean(href)).split("#")[0]   # as Scrapy will ask for it
+        if urlsplit(url).netloc != host or not urls.is_web(url):   # ftp://, JavaScript: on the same host
             continue
         kind = classify(url, text, families)
         if kind is None or (kind == "nav" and not allow_nav):

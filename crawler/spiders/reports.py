@@ -24,16 +24,17 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_playwright.page import PageMethod
 
-from crawler import pages, shields
+from crawler import failures, pages, shields
 from crawler.discovery import Link, discover, needs_render
 from crawler.discovery.core import title_years
 from crawler.discovery.families import FAMILIES
 from crawler.discovery.spa import RENDER_VALUES
 from crawler.matching import agencies_from
 from crawler.portals import Portal, Progress, record_runs
+from crawler.redirects import RedirectRefused
 from crawler.removals import GONE_STATUSES, reconcile
 from crawler.revisit import Revisit
-from nianbao import config, store
+from nianbao import config, store, urls
 
 # Request kinds whose failure is worth a crawl_errors row; a dead navigation link is not.
 REPORTED_FAILURES = ("start", "list", "report", "attachment")
@@ -56,6 +57,8 @@ class ReportsSpider(scrapy.Spider):
             portal.agencies += agencies_from([row])
             portal.render = portal.render or (row.get("render") or "").strip().lower() in RENDER_VALUES
         self.progress = Progress(len(self.portals))
+        # Hosts the registry names: a redirect to one is followed even if it is an internal address.
+        self.named_hosts = {urlsplit(url).hostname for url in self.portals if urls.is_web(url)}
         self.seen: set[str] = set()   # request_key of every link asked for, or followed from memory, this crawl
         self.outcomes: dict[str, int] = {}
         self.listed: dict[str, dict[str, Any]] = {}   # list pages fetched by this crawl, for list_pages
@@ -82,8 +85,21 @@ class ReportsSpider(scrapy.Spider):
         self.known = {row["url"]: row for row in self.db["documents"].rows}
         self.listings = {row["key"]: row for row in self.db["list_pages"].rows}
         for portal in self.portals.values():
+            refused = urls.refusal(portal.start_url)
+            if refused:
+                self._refuse(portal, refused)
+                continue
             for request in self.follow(portal, Link(portal.start_url, "start"), depth=0):
                 yield request
+
+    def _refuse(self, portal: Portal, reason: str) -> None:
+        """A registry row whose start URL is no web address: a warning and a crawl error,
+        and the other portals are crawled as usual."""
+        self.logger.warning("registry start_url refused, portal skipped: %s", reason)
+        portal.listing_complete = False
+        portal.errors += 1
+        store.record_crawl_error(self.db, portal.start_url, portal.only_agency, reason)
+        self.maybe_done(portal)
 
     def follow(self, portal: Portal, link: Link, depth: int, page: dict | None = None,
                render: bool = False, again: bool = False) -> Iterator[Request | dict]:
@@ -139,18 +155,22 @@ class ReportsSpider(scrapy.Spider):
         portal = self.portals[response.meta["portal"]]
         portal.pending -= 1
         portal.linked.add(response.url)
-        if self._on_portal(portal, response):
+        if self._usable(portal, response):
             yield from self._page(portal, response)
         self.maybe_done(portal)
 
-    def _on_portal(self, portal: Portal, response: Response) -> bool:
-        """Whether a response still comes from the portal's own site: a redirect to
-        another domain (a clone, a spam site) is an error, not the agency's page."""
-        if pages.same_site(response.url, portal.start_url):
+    def _usable(self, portal: Portal, response: Response) -> bool:
+        """Whether a response is whole and still comes from the portal's own site: a body
+        cut short is no page, and a redirect to another domain (a clone, a spam site, which
+        the browser may follow on its own) is not the agency's page."""
+        problem = failures.truncated(response.flags)
+        if problem is None and not pages.same_site(response.url, portal.start_url):
+            problem = f"redirected off the portal to {urlsplit(response.url).netloc}"
+        if problem is None:
             return True
         if response.meta["kind"] in LISTING_KINDS:
             portal.listing_complete = False
-        self._failure(portal, response.request, f"redirected off the portal to {urlsplit(response.url).netloc}")
+        self._failure(portal, response.request, problem)
         return False
 
     def _page(self, portal: Portal, response: Response) -> Iterator[Any]:
@@ -259,7 +279,7 @@ class ReportsSpider(scrapy.Spider):
         portal.linked.add(response.url)
         if response.status == 304:
             yield from self._unchanged(portal, response.url, checked=True)
-        elif self._on_portal(portal, response):
+        elif self._usable(portal, response):
             yield from self._document(portal, response)
         self.maybe_done(portal)
 
@@ -284,7 +304,7 @@ class ReportsSpider(scrapy.Spider):
         portal = self.portals[request.meta["portal"]]
         portal.pending -= 1
         response = failure.value.response if failure.check(HttpError) else None
-        if failure.check(IgnoreRequest) and response is None:
+        if failure.check(IgnoreRequest) and not failure.check(RedirectRefused) and response is None:
             self.logger.debug("ignored %s: %s", request.url, failure.value)  # robots.txt said no
         elif response is not None and shields.is_challenge(response) and not request.meta.get("again"):
             yield from self._shielded(portal, request)
@@ -294,9 +314,7 @@ class ReportsSpider(scrapy.Spider):
                 store.save_document(self.db, {"url": request.url, "status": "gone"})  # asked for again next crawl
             elif kind in LISTING_KINDS:
                 portal.listing_complete = False
-            error = (f"HTTP {response.status}" if response is not None
-                     else f"{failure.type.__name__}: {failure.getErrorMessage()}")
-            self._failure(portal, request, error)
+            self._failure(portal, request, failures.describe(failure))
         self.maybe_done(portal)
 
     def _failure(self, portal: Portal, request: Request, error: str) -> None:

@@ -70,8 +70,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        cut = page.cut if page is not None and status == 200 else 1.0
         if method != "HEAD":
-            self.wfile.write(body)
+            self.wfile.write(body[:int(len(body) * cut)])
+        if cut < 1:
+            self.close_connection = True  # the client sees the body end short of its Content-Length
 
     def _respond(self, page: Page | None, method: str) -> tuple[int, bytes, dict[str, str]]:
         if self._shielded(page):

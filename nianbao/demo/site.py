@@ -17,6 +17,7 @@ class Page:
     fail_once: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     status: int = 200  # 301/302 with a Location header: a page that moved
+    cut: float = 1.0  # the share of the body sent before the connection drops (Content-Length stays whole)
     modified: datetime = field(default_factory=lambda: datetime(2025, 1, 1, tzinfo=timezone.utc))
 
     @property
