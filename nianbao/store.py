@@ -15,6 +15,7 @@ import csv
 import hashlib
 import json
 import logging
+import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,22 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     db.enable_wal()
     ensure_schema(db)
     return db
+
+
+def checkpoint(path: str | Path) -> None:
+    """Copy what the -wal file holds into the database file and empty it (TRUNCATE), so that
+    the database file alone is complete once a command is done: a copy, a backup or a
+    reader elsewhere misses nothing. A reader in the middle of a query may hold some pages
+    back; they follow at the next checkpoint."""
+    if not Path(path).is_file():
+        return
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error as exc:
+        log.warning("could not checkpoint %s: %s", path, exc)
+    finally:
+        conn.close()
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
