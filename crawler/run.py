@@ -30,11 +30,23 @@ SILENCED = {"scrapy.downloadermiddlewares.robotstxt": logging.CRITICAL,
             "scrapy.core.downloader.handlers.http11": logging.ERROR}
 
 
+class OneLine(logging.Filter):
+    """Every message a crawl logs is one line: a library's traceback or a browser's call
+    log is left out (what failed is a crawl_errors row)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = " ".join(record.getMessage().split()), None
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
 def _quiet(level: str) -> None:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(level)
     for name, silenced_below in SILENCED.items():
         logging.getLogger(name).setLevel(silenced_below)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(OneLine())
 
 
 def crawl(settings: dict, *, db_path: str, registry: str, files_dir: str, years: range) -> dict:

@@ -121,7 +121,7 @@ class ReportsSpider(scrapy.Spider):
             headers = {k: v for k, v in (("If-None-Match", known.get("etag")),
                                          ("If-Modified-Since", known.get("last_modified"))) if v}
         if (render or portal.render) and link.kind != "attachment":
-            methods = [PageMethod("wait_for_load_state", "networkidle")]
+            methods = [PageMethod("wait_for_load_state", "networkidle"), PageMethod("evaluate", shields.READ_CHALLENGED)]
             if portal.shielded:  # the shield's answer comes back with the page it let through
                 methods.append(PageMethod("evaluate", shields.READ_COOKIES))
                 meta["handle_httpstatus_list"] = list(shields.CHALLENGE_STATUSES)
@@ -181,13 +181,14 @@ class ReportsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):  # a report link that answered with a document
             yield from self._document(portal, response)
             return
-        if meta.get("playwright") and portal.shielded:
-            if shields.is_challenge(response):
-                if meta["kind"] in LISTING_KINDS:
-                    portal.listing_complete = False
-                self._failure(portal, response.request, "anti-bot shield not passed by the browser")
+        if meta.get("playwright"):
+            challenged = shields.challenged_resources(meta)
+            if shields.is_challenge(response) or challenged:
+                yield from self._challenged_page(portal, response.request, "a script or data the page needs"
+                                                 if challenged else "the page")
                 return
-            yield from self._past_shield(portal, meta)
+            if portal.shielded:
+                yield from self._past_shield(portal, meta)
         if not meta.get("playwright") and needs_render(response):
             portal.render = True  # the rest of this portal goes through the browser straight away
             yield from self.follow(portal, Link(response.url, meta["kind"], meta["link_text"]), meta["depth"],
@@ -308,6 +309,8 @@ class ReportsSpider(scrapy.Spider):
             self.logger.debug("ignored %s: %s", request.url, failure.value)  # robots.txt said no
         elif response is not None and shields.is_challenge(response) and not request.meta.get("again"):
             yield from self._shielded(portal, request)
+        elif request.meta.get("playwright") and shields.interrupted(failure.getErrorMessage()):
+            yield from self._challenged_page(portal, request, "the page (its navigation was cut short)")
         else:
             if response is not None and response.status in GONE_STATUSES and kind in ("report", "attachment"):
                 portal.gone.add(request.url)
@@ -327,16 +330,18 @@ class ReportsSpider(scrapy.Spider):
     def _shielded(self, portal: Portal, request: Request) -> Iterator[Request]:
         """A plain request stopped by a shield: a page is asked for again through the
         browser; a document again with the cookie the browser got past the shield with,
-        or, until there is one, it waits for it (the start page is rendered to get it)."""
+        or, until there is one, it waits for it (the start page is rendered to get it).
+        A cookie the shield stopped has expired: it is dropped for a new one."""
         meta = request.meta
         portal.shielded = portal.render = True
-        link = Link(request.url, meta["kind"], meta.get("link_text", ""), request.method,
-                    request.body.decode("latin-1") if request.body else "")
+        link = as_link(request)
         page = meta.get("page") or None
         if meta["kind"] != "attachment":
             yield from self.follow(portal, link, meta["depth"], page, render=True)
             return
-        if portal.cookies:   # got while this request was on its way
+        if portal.cookies and request.cookies == portal.cookies:
+            portal.cookies = {}
+        if portal.cookies:   # a new one, got while this request was on its way
             yield from self.follow(portal, link, meta["depth"], page, again=True)
             return
         portal.waiting.append((link, meta["depth"], page))
@@ -344,10 +349,22 @@ class ReportsSpider(scrapy.Spider):
             portal.cookie_asked = True
             yield from self.follow(portal, Link(portal.start_url, "start"), 0, render=True)
 
+    def _challenged_page(self, portal: Portal, request: Request, where: str) -> Iterator[Request]:
+        """The shield came back during a rendered page (its cookie expired): the page is
+        rendered once more, the browser passing the challenge again; a second time is an error."""
+        meta = request.meta
+        if meta.get("again"):
+            if meta["kind"] in LISTING_KINDS:
+                portal.listing_complete = False
+            self._failure(portal, request, f"anti-bot shield not passed by the browser: it stopped {where} twice")
+            return
+        portal.shielded = portal.render = True
+        yield from self.follow(portal, as_link(request), meta["depth"], meta.get("page") or None,
+                               render=True, again=True)
+
     def _past_shield(self, portal: Portal, meta: dict) -> Iterator[Request | dict]:
         """The browser passed the shield: keep its cookie, send the documents that waited."""
-        cookie = next((m.result for m in meta.get("playwright_page_methods", ())
-                       if m.method == "evaluate" and m.args == (shields.READ_COOKIES,)), None)
+        cookie = shields.page_result(meta, shields.READ_COOKIES)
         portal.cookies.update(shields.cookies_from(cookie if isinstance(cookie, str) else None))
         waiting, portal.waiting, portal.cookie_asked = portal.waiting, [], False
         for link, depth, page in waiting:
@@ -383,6 +400,12 @@ class ReportsSpider(scrapy.Spider):
             "errors": sum(p.errors for p in self.portals.values()),
             "finish_reason": reason,
         }
+
+
+def as_link(request: Request) -> Link:
+    """The link a request was made for, to ask for it once more."""
+    return Link(request.url, request.meta["kind"], request.meta.get("link_text", ""), request.method,
+                request.body.decode("latin-1") if request.body else "")
 
 
 def request_key(link: Link) -> str:
