@@ -131,7 +131,7 @@ class ReportsSpider(scrapy.Spider):
         callback = self.parse_document if link.kind == "attachment" else self.parse_page
         portal.pending += 1
         yield Request(link.url, method=link.method, body=link.body or None, headers=headers, meta=meta,
-                      cookies=portal.cookies or None, callback=callback, errback=self.failed, dont_filter=True)
+                      cookies=dict(portal.cookies) or None, callback=callback, errback=self.failed, dont_filter=True)
 
     def _first_time(self, key: str) -> bool:
         """Whether a link is met for the first time this crawl (and from now on, it is not)."""
@@ -339,8 +339,8 @@ class ReportsSpider(scrapy.Spider):
         if meta["kind"] != "attachment":
             yield from self.follow(portal, link, meta["depth"], page, render=True)
             return
-        if portal.cookies and request.cookies == portal.cookies:
-            portal.cookies = {}
+        if portal.cookies and request.cookies == portal.cookies:   # the cookie expired
+            portal.spent, portal.cookies = portal.cookies, {}
         if portal.cookies:   # a new one, got while this request was on its way
             yield from self.follow(portal, link, meta["depth"], page, again=True)
             return
@@ -363,9 +363,15 @@ class ReportsSpider(scrapy.Spider):
                                render=True, again=True)
 
     def _past_shield(self, portal: Portal, meta: dict) -> Iterator[Request | dict]:
-        """The browser passed the shield: keep its cookie, send the documents that waited."""
+        """The browser passed the shield: keep its cookie, send the documents that waited.
+        A page rendered before the cookie expired brings back nothing but the spent cookie:
+        the documents wait on for a new one."""
         cookie = shields.page_result(meta, shields.READ_COOKIES)
-        portal.cookies.update(shields.cookies_from(cookie if isinstance(cookie, str) else None))
+        got = shields.cookies_from(cookie if isinstance(cookie, str) else None)
+        fresh = {name: value for name, value in got.items() if portal.spent.get(name) != value}
+        if portal.spent and not fresh:
+            return
+        portal.cookies.update(fresh)
         waiting, portal.waiting, portal.cookie_asked = portal.waiting, [], False
         for link, depth, page in waiting:
             yield from self.follow(portal, link, depth, page, again=True)
