@@ -82,6 +82,24 @@ class RedirectGuard:
             raise RedirectRefused(f"redirect to {where.netloc} refused: an internal address ({found})")
 
 
+class BrowserGuard:
+    """Chromium's own requests (a page's scripts, images, XHR, a script's navigation) to an
+    internal address the registry does not name are aborted. (Redirects Chromium follows
+    by itself pass no such check; the spider refuses their answer when it is off the site.)"""
+
+    def __init__(self, named_hosts: set[str]) -> None:
+        self.named_hosts = named_hosts
+        self.verdicts: dict[str, bool] = {}   # host → refused, resolved once per crawl
+
+    async def __call__(self, request: Any) -> bool:
+        host = urlsplit(request.url).hostname
+        if not host or host in self.named_hosts:
+            return False   # data:, blob: and the portals themselves
+        if host not in self.verdicts:
+            self.verdicts[host] = any(internal(address) for address in await addresses(host))
+        return self.verdicts[host]
+
+
 class GuardedRedirectMiddleware(RedirectGuard, RedirectMiddleware):
     """3xx redirects, checked before they are followed."""
 

@@ -68,3 +68,25 @@ def test_redirects_off_the_site_are_refused_before_any_request(tmp_path: Path) -
         "x-loop": "redirect loop: still redirected after 20 redirects"}
     found = set(db.execute("select agency_id, year from reports"))
     assert found == {key for key in world.expected if key[0].startswith(("610921", "411025"))}
+
+
+def test_a_rendered_page_gets_nothing_from_an_internal_address(tmp_path: Path) -> None:
+    """Chromium's own requests (a script's fetch, an image) to an address the registry does
+    not name are aborted; the portal's own are not."""
+    world = demo_world()
+    intranet = Site("intranet", "hanweb", "", pages={METADATA: Page(b"secret", "text/plain")})
+    world.sites.append(intranet)
+    hanyin = next(site for site in world.sites if site.name == "hanyin")
+    (tmp_path / "nianbao.toml").write_text(FAST, encoding="utf-8")
+    with PortalServer(world) as server:
+        inside = server.base_url("intranet") + METADATA
+        hanyin.pages["/probe.html"] = Page(
+            f'<html><body><p>信息公开</p><img src="{inside}a.png"><img src="/xxgk/logo.png">'
+            f'<script>fetch("{inside}")</script></body></html>'.encode())
+        row = next(row for row in world.registry(server.base_url) if row["agency_id"].startswith("610921"))
+        write_registry(tmp_path / "agencies.csv",
+                       [{**row, "start_url": server.base_url("hanyin") + "/probe.html", "render": "js"}])
+        result = crawl_in(tmp_path, world.years)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert ("hanyin", "GET", "/xxgk/logo.png", 404) in server.log   # the portal's own image was asked for
+    assert [entry for entry in server.log if entry[0] == "intranet"] == []
