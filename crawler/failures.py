@@ -12,9 +12,7 @@ from crawler.redirects import RedirectRefused
 # Exceptions whose own message is empty or a Twisted repr, by class name.
 REASONS = {
     "ResponseDataLossError": "the response was cut short (fewer bytes than its Content-Length)",
-    "DownloadFailedError": "the connection broke off during the response",
-    "ResponseFailed": "the connection broke off during the response",
-    "ResponseNeverReceived": "the server closed the connection without answering",
+    "DownloadFailedError": "the connection broke off before the response was complete",
 }
 UNEXPLAINED = "failed without saying why"
 
