@@ -4,7 +4,8 @@ from the first page that needs a browser.
 Installed as scrapy-playwright's handler, Playwright is imported and its driver (a Node
 process) started before the first request can leave, which costs over a second. Most
 portals are plain HTML and a re-crawl of them renders nothing, so the browser handler is
-built, and its driver started, on demand.
+built, and its driver started, on demand. Whatever Chromium asks for passes
+``crawler.redirects.BrowserGuard`` first.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.http import Response
+
+from crawler.redirects import BrowserGuard
 
 
 class BrowserOnDemandHandler(HTTP11DownloadHandler):
@@ -34,6 +37,7 @@ class BrowserOnDemandHandler(HTTP11DownloadHandler):
                 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
                 browser = ScrapyPlaywrightDownloadHandler.from_crawler(self._crawler)
+                browser.abort_request = BrowserGuard(getattr(self._crawler.spider, "named_hosts", set()))
                 await browser._launch()  # the engine_started signal it waits for has passed
                 self._browser = browser
         return await self._browser.download_request(request)

@@ -31,9 +31,11 @@ class Portal:
     gone: set[str] = field(default_factory=set)
     listing_complete: bool = True
     # Behind an anti-bot shield (``crawler.shields``): the cookie the browser got past it
-    # with, the documents that wait for it, and whether a page was sent to get it.
+    # with, the last one the shield refused, the documents that wait for a cookie, and
+    # whether a page was sent to get it.
     shielded: bool = False
     cookies: dict[str, str] = field(default_factory=dict)
+    spent: dict[str, str] = field(default_factory=dict)
     waiting: list[tuple[Link, int, dict | None]] = field(default_factory=list)  # (link, depth, page)
     cookie_asked: bool = False
     started_at: str = field(default_factory=now)

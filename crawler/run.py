@@ -23,11 +23,30 @@ QUIET_LOGGERS = ("scrapy", "scrapy-playwright", "scrapy_playwright", "py.warning
 BANNER_LOGGERS = ("scrapy.utils.log", "scrapy.crawler")
 
 
+# Loggers whose lines repeat what a crawl_errors row says, at the level from which they show:
+# a portal that is down is a row and one "Gave up retrying" line, not a traceback; a body cut
+# short is a row, not advice to turn DOWNLOAD_FAIL_ON_DATALOSS off.
+SILENCED = {"scrapy.downloadermiddlewares.robotstxt": logging.CRITICAL,
+            "scrapy.core.downloader.handlers.http11": logging.ERROR}
+
+
+class OneLine(logging.Filter):
+    """Every message a crawl logs is one line: a library's traceback or a browser's call
+    log is left out (what failed is a crawl_errors row)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = " ".join(record.getMessage().split()), None
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
 def _quiet(level: str) -> None:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(level)
-    # A portal that is down is a crawl_errors row and one "Gave up retrying" line, not a traceback.
-    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
+    for name, silenced_below in SILENCED.items():
+        logging.getLogger(name).setLevel(silenced_below)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(OneLine())
 
 
 def crawl(settings: dict, *, db_path: str, registry: str, files_dir: str, years: range) -> dict:

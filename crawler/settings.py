@@ -80,7 +80,14 @@ def from_config(crawl: dict[str, Any]) -> dict[str, Any]:
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middlewares.BackoffRetryMiddleware": 550,
+            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+            "crawler.redirects.GuardedMetaRefreshMiddleware": 580,
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+            "crawler.redirects.GuardedRedirectMiddleware": 600,
         },
+        # A body shorter than its Content-Length is an error, never a page or a report
+        # (Scrapy's default, pinned here: the spider relies on it).
+        "DOWNLOAD_FAIL_ON_DATALOSS": True,
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
         # The store pipeline is synchronous (parsing, SQLite), so items gain nothing from being
         # handled in parallel, while Scrapy starts this many tasks for every response.

@@ -23,6 +23,7 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from monitor.rules import KIND_NAMES
+from nianbao import urls
 from nianbao.datasette_links import FILES_ROUTE
 from nianbao.errors import UserError
 from nianbao.store import now
@@ -107,6 +108,13 @@ def _links(flag: dict[str, Any], base_url: str) -> list[tuple[str, str]]:
     return [(label, url) for label, url in links if url]
 
 
+def _anchor(label: str, url: str) -> str:
+    """A link only to a web address: a crawled ``javascript:`` or ``file:`` URL stays text."""
+    if urls.is_web(url):
+        return f'<a href="{escape(url)}">{escape(label)}</a>'
+    return f"{escape(label)}: {escape(url)}"
+
+
 def _grouped(flags: Iterable[dict[str, Any]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """county → agency → flags, in the order the query gave."""
     tree: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -142,7 +150,7 @@ def render_html(digest: Digest, base_url: str) -> str:
         for agency, flags in agencies.items():
             parts.append(f"<h3>{escape(agency)}</h3><ul>")
             for flag in flags:
-                links = " · ".join(f'<a href="{escape(url)}">{escape(label)}</a>' for label, url in _links(flag, base_url))
+                links = " · ".join(_anchor(label, url) for label, url in _links(flag, base_url))
                 parts.append(f"<li><b>{escape(_headline(flag))}</b>: {escape(flag['message'] or '')}<br>{links}</li>")
             parts.append("</ul>")
     parts.append("</body></html>")

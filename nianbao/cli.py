@@ -163,9 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nianbao", description="Crawl, parse and monitor government-information-disclosure annual reports.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    def command(name: str, handler: Callable[..., int], help: str) -> argparse.ArgumentParser:
+    def command(name: str, handler: Callable[..., int], help: str, writes: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=help, description=help)
-        p.set_defaults(handler=handler)
+        p.set_defaults(handler=handler, writes=writes)
         return p
 
     p = command("crawl", cmd_crawl, "crawl every portal in the registry and store the reports")
@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--files", help="where raw documents are kept (default data/files)")
     p.add_argument("--years", help="report years to keep, e.g. 2019-2025")
 
-    p = command("parse", cmd_parse, "parse local report files and print them as JSON")
+    p = command("parse", cmd_parse, "parse local report files and print them as JSON", writes=False)
     p.add_argument("files", nargs="+", metavar="FILE")
 
     p = command("monitor", cmd_monitor, "compute the flags and store them")
@@ -227,7 +227,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = config.load(args.config)
         args.db = args.db or settings["db"]
-        return args.handler(args, settings)
+        try:
+            return args.handler(args, settings)
+        finally:
+            if args.writes:  # whatever a writing command left in the -wal file goes into the database file
+                from nianbao.store import checkpoint
+
+                checkpoint(args.db)
     except UserError as exc:
         print(f"nianbao: error: {exc}", file=sys.stderr)
         return 2

@@ -16,6 +16,8 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from nianbao import urls
+
 FILES_ROUTE = "/-/files/"
 
 # Crawled HTML is served as a sandboxed document so its scripts never run on our origin.
@@ -53,8 +55,9 @@ def _agency_id(row: Any, value: Any, table: str | None, database: str, datasette
 
 
 def _report_url(row: Any, value: Any, table: str | None, database: str, datasette: Any) -> str:
-    """The source page, and where the row has no report_id of its own, the stored report."""
-    links = [_link(str(value), "原网页 source page")]
+    """The source page, and where the row has no report_id of its own, the stored report.
+    A crawled address is clickable only when it is a web address (never ``javascript:``)."""
+    links = [_link(str(value), "原网页 source page") if urls.is_web(str(value)) else str(escape(value))]
     keys = row.keys()
     if "report_id" not in keys and {"agency_id", "year"} <= set(keys) and row["agency_id"]:
         query = urlencode({"agency_id": row["agency_id"], "year": row["year"]})

@@ -15,12 +15,14 @@ import csv
 import hashlib
 import json
 import logging
+import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from nianbao import urls
 from nianbao.errors import UserError
 from nianbao.views import BARE_VALUE, VIEW_NAMES, create_views
 from parsers.report import Report
@@ -30,6 +32,12 @@ log = logging.getLogger(__name__)
 REGISTRY_COLUMNS = ("agency_id", "agency_name", "region_code", "region_name", "agency_type", "start_url")
 AGENCY_TYPES = ("department", "government", "township")
 TABLES = ("active", "applications", "review_litigation")
+# Line breaks other than "\n" that documents carry (Windows and old Mac ends, NEL, LINE and
+# PARAGRAPH SEPARATOR, vertical tab, form feed): stored text has only "\n", so that every
+# reader (full-text search, the monitor's similarity, a person) sees the same lines.
+LINE_BREAKS = str.maketrans({"\r": "\n", "\v": "\n", "\f": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+# A crawl error is never stored without words.
+UNEXPLAINED_ERROR = "failed without an error message"
 
 
 class RegistryError(UserError):
@@ -49,6 +57,22 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     db.enable_wal()
     ensure_schema(db)
     return db
+
+
+def checkpoint(path: str | Path) -> None:
+    """Copy what the -wal file holds into the database file and empty it (TRUNCATE), so that
+    the database file alone is complete once a command is done: a copy, a backup or a
+    reader elsewhere misses nothing. A reader in the middle of a query may hold some pages
+    back; they follow at the next checkpoint."""
+    if not Path(path).is_file():
+        return
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error as exc:
+        log.warning("could not checkpoint %s: %s", path, exc)
+    finally:
+        conn.close()
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
@@ -226,6 +250,8 @@ def read_registry(path: str | Path) -> list[dict[str, str]]:
             row[column] = (row.get(column) or "").strip()
             if not row[column]:
                 raise RegistryError(f"registry {path} line {number}: empty {column}")
+        # A cell may hold a line break; whether the address is crawlable is the crawl's call.
+        row["start_url"] = urls.clean(row["start_url"])
         if row["agency_type"] not in AGENCY_TYPES:
             raise RegistryError(f"registry {path} line {number}: agency_type must be one of {', '.join(AGENCY_TYPES)}")
         if row["agency_id"] in seen:
@@ -294,11 +320,11 @@ def save_report(
         raise ValueError("only a parsed report with a year can be stored")
     fetched_at = fetched_at or now()
     row: dict[str, Any] = {
-        "agency_id": agency_id, "year": report.year, "title": report.title, "url": url,
-        "file_url": file_url, "file_type": report.file_type, "format": report.format,
+        "agency_id": agency_id, "year": report.year, "title": report.title, "url": urls.clean(url),
+        "file_url": urls.clean(file_url), "file_type": report.file_type, "format": report.format,
         "published_at": published_at, "published_at_source": published_at_source,
         "sha256": digest, "file_path": file_path, "agency_found": report.agency,
-        "text": report.text, "warnings": json.dumps(report.warnings, ensure_ascii=False),
+        "text": plain_text(report.text), "warnings": json.dumps(report.warnings, ensure_ascii=False),
         "tables": json.dumps(table_values(report), ensure_ascii=False), "fetched_at": fetched_at, "removed_at": None,
         "ocr": int(report.ocr), "doubts": json.dumps(report.doubts, ensure_ascii=False) if report.doubts else None,
     }
@@ -309,8 +335,8 @@ def save_report(
             report_id = db["reports"].insert(row).last_pk
             outcome = "new"
         elif existing["sha256"] == digest:
-            db["reports"].update(existing["id"], {"fetched_at": fetched_at, "removed_at": None, "url": url,
-                                                  "file_url": file_url})
+            db["reports"].update(existing["id"], {"fetched_at": fetched_at, "removed_at": None, "url": row["url"],
+                                                  "file_url": row["file_url"]})
             return existing["id"], "unchanged"
         else:
             report_id = existing["id"]
@@ -327,8 +353,15 @@ def save_report(
     return report_id, outcome
 
 
+def plain_text(text: str | None) -> str | None:
+    """A document's text with "\n" as its only line break (CR LF counts as one)."""
+    return text.replace("\r\n", "\n").translate(LINE_BREAKS) if text else text
+
+
 def record_crawl_error(db: sqlite_utils.Database, url: str, agency_id: str | None, error: str) -> None:
-    db["crawl_errors"].insert({"url": url, "agency_id": agency_id, "error": " ".join(str(error).split()), "at": now()})
+    """One row, its address without line breaks and its error one line, never empty."""
+    db["crawl_errors"].insert({"url": urls.clean(url), "agency_id": agency_id,
+                               "error": " ".join(str(error).split()) or UNEXPLAINED_ERROR, "at": now()})
 
 
 # --- crawler: what was downloaded and what a portal no longer offers -----------------------------------
@@ -336,6 +369,7 @@ def record_crawl_error(db: sqlite_utils.Database, url: str, agency_id: str | Non
 def save_document(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     """Insert or update one ``documents`` row by URL (columns not given are kept)."""
     row = {**row, "fetched_at": row.get("fetched_at") or now()}
+    row.update({key: urls.clean(row[key]) for key in ("url", "page_url") if row.get(key)})
     if db["documents"].count_where("url = ?", [row["url"]]):
         db["documents"].update(row["url"], row, alter=True)
     else:

@@ -402,8 +402,11 @@ def extract(data: bytes) -> Extracted:
         strays: list[tuple[int, Stray]] = []
         after_table = False  # a table may run onto the next page without any label on it
         for index in range(len(document)):
-            page = document[index]
-            textpage = page.get_textpage()
+            try:
+                page = document[index]
+                textpage = page.get_textpage()
+            except pdfium.PdfiumError:
+                raise PdfError(f"damaged PDF: page {index + 1} of {len(document)} cannot be read") from None
             text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
             texts.append(text)
             labelled = has_table_labels(text)

@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
+from nianbao import urls
 from parsers.identity import DISCLOSURE_WORDS, REPORT_WORDS, decoy_word, title_years
 
 # Anchor words that name the annual-report column or the way to it (DOMAIN.md).
@@ -114,8 +115,8 @@ def discover(response: TextResponse, families: list[Family], allow_nav: bool) ->
     pairs = anchors(response) + [pair for f in active for pair in f.anchors(response)]
     links: list[Link] = []
     for href, text in pairs:
-        url = urljoin(response.url, href).split("#")[0]
-        if urlsplit(url).netloc != host:
+        url = urljoin(response.url, urls.clean(href)).split("#")[0]   # as Scrapy will ask for it
+        if urlsplit(url).netloc != host or not urls.is_web(url):   # ftp://, JavaScript: on the same host
             continue
         kind = classify(url, text, families)
         if kind is None or (kind == "nav" and not allow_nav):

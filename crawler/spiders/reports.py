@@ -24,14 +24,15 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy_playwright.page import PageMethod
 
-from crawler import pages, shields
+from crawler import failures, pages, shields
 from crawler.discovery import Link, discover, needs_render
 from crawler.discovery.families import FAMILIES
 from crawler.discovery.spa import RENDER_VALUES
 from crawler.portals import Portal, Progress, record_runs
+from crawler.redirects import RedirectRefused
 from crawler.removals import GONE_STATUSES, reconcile
 from crawler.revisit import Revisit
-from nianbao import config, store
+from nianbao import config, store, urls
 from parsers.identity import agencies_from, title_years
 
 # Request kinds whose failure is worth a crawl_errors row; a dead navigation link is not.
@@ -55,6 +56,8 @@ class ReportsSpider(scrapy.Spider):
             portal.agencies += agencies_from([row])
             portal.render = portal.render or (row.get("render") or "").strip().lower() in RENDER_VALUES
         self.progress = Progress(len(self.portals))
+        # Hosts the registry names: a redirect to one is followed even if it is an internal address.
+        self.named_hosts = {urlsplit(url).hostname for url in self.portals if urls.is_web(url)}
         self.seen: set[str] = set()   # request_key of every link asked for, or followed from memory, this crawl
         self.outcomes: dict[str, int] = {}
         self.listed: dict[str, dict[str, Any]] = {}   # list pages fetched by this crawl, for list_pages
@@ -81,8 +84,21 @@ class ReportsSpider(scrapy.Spider):
         self.known = {row["url"]: row for row in self.db["documents"].rows}
         self.listings = {row["key"]: row for row in self.db["list_pages"].rows}
         for portal in self.portals.values():
+            refused = urls.refusal(portal.start_url)
+            if refused:
+                self._refuse(portal, refused)
+                continue
             for request in self.follow(portal, Link(portal.start_url, "start"), depth=0):
                 yield request
+
+    def _refuse(self, portal: Portal, reason: str) -> None:
+        """A registry row whose start URL is no web address: a warning and a crawl error,
+        and the other portals are crawled as usual."""
+        self.logger.warning("registry start_url refused, portal skipped: %s", reason)
+        portal.listing_complete = False
+        portal.errors += 1
+        store.record_crawl_error(self.db, portal.start_url, portal.only_agency, reason)
+        self.maybe_done(portal)
 
     def follow(self, portal: Portal, link: Link, depth: int, page: dict | None = None,
                render: bool = False, again: bool = False) -> Iterator[Request | dict]:
@@ -104,7 +120,7 @@ class ReportsSpider(scrapy.Spider):
             headers = {k: v for k, v in (("If-None-Match", known.get("etag")),
                                          ("If-Modified-Since", known.get("last_modified"))) if v}
         if (render or portal.render) and link.kind != "attachment":
-            methods = [PageMethod("wait_for_load_state", "networkidle")]
+            methods = [PageMethod("wait_for_load_state", "networkidle"), PageMethod("evaluate", shields.READ_CHALLENGED)]
             if portal.shielded:  # the shield's answer comes back with the page it let through
                 methods.append(PageMethod("evaluate", shields.READ_COOKIES))
                 meta["handle_httpstatus_list"] = list(shields.CHALLENGE_STATUSES)
@@ -114,7 +130,7 @@ class ReportsSpider(scrapy.Spider):
         callback = self.parse_document if link.kind == "attachment" else self.parse_page
         portal.pending += 1
         yield Request(link.url, method=link.method, body=link.body or None, headers=headers, meta=meta,
-                      cookies=portal.cookies or None, callback=callback, errback=self.failed, dont_filter=True)
+                      cookies=dict(portal.cookies) or None, callback=callback, errback=self.failed, dont_filter=True)
 
     def _first_time(self, key: str) -> bool:
         """Whether a link is met for the first time this crawl (and from now on, it is not)."""
@@ -138,18 +154,22 @@ class ReportsSpider(scrapy.Spider):
         portal = self.portals[response.meta["portal"]]
         portal.pending -= 1
         portal.linked.add(response.url)
-        if self._on_portal(portal, response):
+        if self._usable(portal, response):
             yield from self._page(portal, response)
         self.maybe_done(portal)
 
-    def _on_portal(self, portal: Portal, response: Response) -> bool:
-        """Whether a response still comes from the portal's own site: a redirect to
-        another domain (a clone, a spam site) is an error, not the agency's page."""
-        if pages.same_site(response.url, portal.start_url):
+    def _usable(self, portal: Portal, response: Response) -> bool:
+        """Whether a response is whole and still comes from the portal's own site: a body
+        cut short is no page, and a redirect to another domain (a clone, a spam site, which
+        the browser may follow on its own) is not the agency's page."""
+        problem = failures.truncated(response.flags)
+        if problem is None and not pages.same_site(response.url, portal.start_url):
+            problem = f"redirected off the portal to {urlsplit(response.url).netloc}"
+        if problem is None:
             return True
         if response.meta["kind"] in LISTING_KINDS:
             portal.listing_complete = False
-        self._failure(portal, response.request, f"redirected off the portal to {urlsplit(response.url).netloc}")
+        self._failure(portal, response.request, problem)
         return False
 
     def _page(self, portal: Portal, response: Response) -> Iterator[Any]:
@@ -160,13 +180,14 @@ class ReportsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):  # a report link that answered with a document
             yield from self._document(portal, response)
             return
-        if meta.get("playwright") and portal.shielded:
-            if shields.is_challenge(response):
-                if meta["kind"] in LISTING_KINDS:
-                    portal.listing_complete = False
-                self._failure(portal, response.request, "anti-bot shield not passed by the browser")
+        if meta.get("playwright"):
+            challenged = shields.challenged_resources(meta)
+            if shields.is_challenge(response) or challenged:
+                yield from self._challenged_page(portal, response.request, "a script or data the page needs"
+                                                 if challenged else "the page")
                 return
-            yield from self._past_shield(portal, meta)
+            if portal.shielded:
+                yield from self._past_shield(portal, meta)
         if not meta.get("playwright") and needs_render(response):
             portal.render = True  # the rest of this portal goes through the browser straight away
             yield from self.follow(portal, Link(response.url, meta["kind"], meta["link_text"]), meta["depth"],
@@ -258,7 +279,7 @@ class ReportsSpider(scrapy.Spider):
         portal.linked.add(response.url)
         if response.status == 304:
             yield from self._unchanged(portal, response.url, checked=True)
-        elif self._on_portal(portal, response):
+        elif self._usable(portal, response):
             yield from self._document(portal, response)
         self.maybe_done(portal)
 
@@ -283,19 +304,19 @@ class ReportsSpider(scrapy.Spider):
         portal = self.portals[request.meta["portal"]]
         portal.pending -= 1
         response = failure.value.response if failure.check(HttpError) else None
-        if failure.check(IgnoreRequest) and response is None:
+        if failure.check(IgnoreRequest) and not failure.check(RedirectRefused) and response is None:
             self.logger.debug("ignored %s: %s", request.url, failure.value)  # robots.txt said no
         elif response is not None and shields.is_challenge(response) and not request.meta.get("again"):
             yield from self._shielded(portal, request)
+        elif request.meta.get("playwright") and shields.interrupted(failure.getErrorMessage()):
+            yield from self._challenged_page(portal, request, "the page (its navigation was cut short)")
         else:
             if response is not None and response.status in GONE_STATUSES and kind in ("report", "attachment"):
                 portal.gone.add(request.url)
                 store.save_document(self.db, {"url": request.url, "status": "gone"})  # asked for again next crawl
             elif kind in LISTING_KINDS:
                 portal.listing_complete = False
-            error = (f"HTTP {response.status}" if response is not None
-                     else f"{failure.type.__name__}: {failure.getErrorMessage()}")
-            self._failure(portal, request, error)
+            self._failure(portal, request, failures.describe(failure))
         self.maybe_done(portal)
 
     def _failure(self, portal: Portal, request: Request, error: str) -> None:
@@ -308,16 +329,18 @@ class ReportsSpider(scrapy.Spider):
     def _shielded(self, portal: Portal, request: Request) -> Iterator[Request]:
         """A plain request stopped by a shield: a page is asked for again through the
         browser; a document again with the cookie the browser got past the shield with,
-        or, until there is one, it waits for it (the start page is rendered to get it)."""
+        or, until there is one, it waits for it (the start page is rendered to get it).
+        A cookie the shield stopped has expired: it is dropped for a new one."""
         meta = request.meta
         portal.shielded = portal.render = True
-        link = Link(request.url, meta["kind"], meta.get("link_text", ""), request.method,
-                    request.body.decode("latin-1") if request.body else "")
+        link = as_link(request)
         page = meta.get("page") or None
         if meta["kind"] != "attachment":
             yield from self.follow(portal, link, meta["depth"], page, render=True)
             return
-        if portal.cookies:   # got while this request was on its way
+        if portal.cookies and request.cookies == portal.cookies:   # the cookie expired
+            portal.spent, portal.cookies = portal.cookies, {}
+        if portal.cookies:   # a new one, got while this request was on its way
             yield from self.follow(portal, link, meta["depth"], page, again=True)
             return
         portal.waiting.append((link, meta["depth"], page))
@@ -325,11 +348,29 @@ class ReportsSpider(scrapy.Spider):
             portal.cookie_asked = True
             yield from self.follow(portal, Link(portal.start_url, "start"), 0, render=True)
 
+    def _challenged_page(self, portal: Portal, request: Request, where: str) -> Iterator[Request]:
+        """The shield came back during a rendered page (its cookie expired): the page is
+        rendered once more, the browser passing the challenge again; a second time is an error."""
+        meta = request.meta
+        if meta.get("again"):
+            if meta["kind"] in LISTING_KINDS:
+                portal.listing_complete = False
+            self._failure(portal, request, f"anti-bot shield not passed by the browser: it stopped {where} twice")
+            return
+        portal.shielded = portal.render = True
+        yield from self.follow(portal, as_link(request), meta["depth"], meta.get("page") or None,
+                               render=True, again=True)
+
     def _past_shield(self, portal: Portal, meta: dict) -> Iterator[Request | dict]:
-        """The browser passed the shield: keep its cookie, send the documents that waited."""
-        cookie = next((m.result for m in meta.get("playwright_page_methods", ())
-                       if m.method == "evaluate" and m.args == (shields.READ_COOKIES,)), None)
-        portal.cookies.update(shields.cookies_from(cookie if isinstance(cookie, str) else None))
+        """The browser passed the shield: keep its cookie, send the documents that waited.
+        A page rendered before the cookie expired brings back nothing but the spent cookie:
+        the documents wait on for a new one."""
+        cookie = shields.page_result(meta, shields.READ_COOKIES)
+        got = shields.cookies_from(cookie if isinstance(cookie, str) else None)
+        fresh = {name: value for name, value in got.items() if portal.spent.get(name) != value}
+        if portal.spent and not fresh:
+            return
+        portal.cookies.update(fresh)
         waiting, portal.waiting, portal.cookie_asked = portal.waiting, [], False
         for link, depth, page in waiting:
             yield from self.follow(portal, link, depth, page, again=True)
@@ -364,6 +405,12 @@ class ReportsSpider(scrapy.Spider):
             "errors": sum(p.errors for p in self.portals.values()),
             "finish_reason": reason,
         }
+
+
+def as_link(request: Request) -> Link:
+    """The link a request was made for, to ask for it once more."""
+    return Link(request.url, request.meta["kind"], request.meta.get("link_text", ""), request.method,
+                request.body.decode("latin-1") if request.body else "")
 
 
 def request_key(link: Link) -> str:

@@ -13,7 +13,8 @@ API
     portal draws its report from) were sent with status 200, leaving out the sites in ``skip``.
     Documents carry ETag and Last-Modified and answer conditional requests with 304. A
     site with a ``shield`` answers 521 and a cookie-setting script to a request without
-    the cookie (``nianbao.demo.site.SHIELD_CHALLENGE``).
+    the cookie (``nianbao.demo.site.shield_challenge``); one whose ``shield_lasts`` is set
+    hands out a new cookie once its first one has let that many requests through.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from nianbao.demo.site import SHIELD_CHALLENGE, SHIELD_COOKIE, SHIELD_TOKEN, Page, Site
+from nianbao.demo.site import SHIELD_COOKIE, SHIELD_TOKEN, Page, Site, shield_challenge
 from nianbao.demo.world import World
 
 
@@ -70,12 +71,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        cut = page.cut if page is not None and status == 200 else 1.0
         if method != "HEAD":
-            self.wfile.write(body)
+            self.wfile.write(body[:int(len(body) * cut)])
+        if cut < 1:
+            self.close_connection = True  # the client sees the body end short of its Content-Length
 
     def _respond(self, page: Page | None, method: str) -> tuple[int, bytes, dict[str, str]]:
         if self._shielded(page):
-            return 521, SHIELD_CHALLENGE, {"Content-Type": "text/html; charset=utf-8"}
+            return 521, shield_challenge(self.server.shield_token), {"Content-Type": "text/html; charset=utf-8"}
         if page is None or self.path in self.server.site.taken_down:
             return 404, b"<html><body>404 Not Found</body></html>", {"Content-Type": "text/html"}
         if page.fail_once and self.server.owner.first_time(self.server.site.name, self.path):
@@ -90,8 +94,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _shielded(self, page: Page | None) -> bool:
         """Whether the site's shield stops this request (see ``Site.shield``)."""
-        site = self.server.site
-        if not site.shield or f"{SHIELD_COOKIE}={SHIELD_TOKEN}" in (self.headers.get("Cookie") or ""):
+        site, server = self.server.site, self.server
+        if not site.shield:
+            return False
+        if f"{SHIELD_COOKIE}={server.shield_token}" in (self.headers.get("Cookie") or ""):
+            server.shield_passed += 1
+            if server.shield_token == SHIELD_TOKEN and server.shield_passed == site.shield_lasts:
+                server.shield_token = f"{SHIELD_TOKEN}.renewed"   # this request passes; the first cookie is spent
             return False
         if site.shield == "files" and page is not None and not page.content_type.startswith("text/"):
             self.server.shield_awake = True
@@ -105,6 +114,7 @@ class _SiteServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], site: Site, owner: "PortalServer") -> None:
         self.site, self.owner = site, owner
         self.shield_awake = False
+        self.shield_token, self.shield_passed = SHIELD_TOKEN, 0
         super().__init__(address, _Handler)
 
 

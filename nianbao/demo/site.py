@@ -17,6 +17,7 @@ class Page:
     fail_once: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     status: int = 200  # 301/302 with a Location header: a page that moved
+    cut: float = 1.0  # the share of the body sent before the connection drops (Content-Length stays whole)
     modified: datetime = field(default_factory=lambda: datetime(2025, 1, 1, tzinfo=timezone.utc))
 
     @property
@@ -38,13 +39,18 @@ class Site:
     # cookie then works for plain requests too). "always", or "files": awake from the first
     # request for a file (not a page) on, as shields that wake on a burst of downloads.
     shield: str = ""
+    # The shield's first cookie expires after it let this many requests through (0: never):
+    # the next request carrying it meets the challenge again, which hands out a new one.
+    shield_lasts: int = 0
 
 
 SHIELD_COOKIE = "__jsl_clearance_s"
 SHIELD_TOKEN = "1732345678.9|0|nianbao-fixture"
-SHIELD_CHALLENGE = (
-    "<html><head><meta charset=\"utf-8\"></head><body><script>"
-    f"document.cookie='{SHIELD_COOKIE}={SHIELD_TOKEN};max-age=3600;path=/';"
-    "location.href=location.pathname+location.search+location.hash"
-    "</script></body></html>"
-).encode()
+
+
+def shield_challenge(token: str) -> bytes:
+    """The shield's answer: a script that sets the cookie and loads the page again."""
+    return ("<html><head><meta charset=\"utf-8\"></head><body><script>"
+            f"document.cookie='{SHIELD_COOKIE}={token};max-age=3600;path=/';"
+            "location.href=location.pathname+location.search+location.hash"
+            "</script></body></html>").encode()

@@ -5,6 +5,7 @@ browser got, and nothing is lost or counted an error."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -58,3 +59,29 @@ def test_shielded_portal_is_crawled_through_the_browser_and_its_cookie(shield: s
         assert db.execute("select count(*) from crawl_errors").fetchone()[0] == 0
         assert "reports_found 4" in again.stderr and "reports_unchanged 4" in again.stderr
         assert not [p for _, _, p, s in server.log[mark:] if s == 200 and p.endswith((".pdf", ".docx"))]
+
+
+ONE_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \S+ [A-Z]+: |\[\d+/\d+\] |crawl: )")
+
+
+@pytest.mark.parametrize("lasts", [2, 6, 9])   # expires on the page's data, on a page, on a document
+def test_a_shield_that_comes_back_mid_portal_is_passed_again(lasts: int, tmp_path: Path) -> None:
+    """A JavaScript portal behind a shield whose first cookie expires part-way through the
+    crawl: whatever meets the challenge again (a page, the data a page draws, a document)
+    is asked for once more after the browser passed it again, and nothing is lost."""
+    world = demo_world()
+    site = next(s for s in world.sites if s.name == "lankao")
+    site.shield, site.shield_lasts = "always", lasts
+    (tmp_path / "nianbao.toml").write_text(FAST, encoding="utf-8")
+    with PortalServer(world) as server:
+        rows = [row for row in world.registry(server.base_url) if row["agency_id"].startswith("410225")]
+        write_registry(tmp_path / "agencies.csv", rows)
+        result = crawl(tmp_path, world.years)
+    assert result.returncode == 0, result.stderr[-3000:]
+    statuses = [status for name, _, _, status in server.log if name == "lankao"]
+    assert 521 in statuses[statuses.index(200):]   # the shield came back after it had been passed
+    db = connect(tmp_path / "r.db")
+    assert db.execute("select url, error from crawl_errors").fetchall() == []
+    assert set(db.execute("select agency_id, year from reports")) == {
+        key for key in world.expected if key[0].startswith("410225")}
+    assert all(ONE_LINE.match(line) for line in result.stderr.splitlines()), result.stderr[-3000:]

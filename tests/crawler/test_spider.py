@@ -6,12 +6,16 @@ or their recheck is due."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
+from playwright.async_api import Error as PlaywrightError
 from scrapy.http import HtmlResponse, Request
+from twisted.python.failure import Failure
 
 from crawler.discovery import Link
 from crawler.revisit import Revisit
 from crawler.spiders.reports import ReportsSpider, links_json, request_key
+from nianbao import store
 
 ROW = {"agency_id": "410225-gov", "agency_name": "兰考县人民政府", "region_code": "410225",
        "region_name": "河南省开封市兰考县", "agency_type": "government", "start_url": "http://127.0.0.1:9/"}
@@ -126,3 +130,23 @@ def test_a_list_page_is_parsed_again_only_when_its_bytes_changed() -> None:
     newer = f'<a href="art/2025.html">{REPORT.text.replace("2024", "2025")}</a>'.encode()
     changed, as_before = fetched(newer + body)
     assert len(changed) == 3 and not as_before
+
+
+def test_a_navigation_a_challenge_cut_short_is_rendered_once_more_then_is_an_error(tmp_path: Path) -> None:
+    made = spider("js")
+    made.db = store.connect(tmp_path / "r.db")
+    portal = made.portals[ROW["start_url"]]
+    first = next(made.follow(portal, Link("http://127.0.0.1:9/list", "list"), 0))
+
+    def aborted(request: Request) -> Failure:
+        failure = Failure(PlaywrightError("Page.goto: net::ERR_ABORTED at http://127.0.0.1:9/list"))
+        failure.request = request
+        return failure
+
+    [again] = made.failed(aborted(first))
+    assert again.url == first.url and again.meta["playwright"] and again.meta["again"]
+    assert list(made.failed(aborted(again))) == []
+    assert made.db.execute("select url, error from crawl_errors").fetchall() == [
+        ("http://127.0.0.1:9/list", "anti-bot shield not passed by the browser: it stopped the page "
+                                    "(its navigation was cut short) twice")]
+    assert not portal.listing_complete

@@ -219,6 +219,17 @@ def test_crawled_text_never_reaches_a_header(smtp: Smtp, tmp_path: Path) -> None
     assert "尉氏县 Bcc: x@evil Subject: hi" in message.get_body(("plain",)).get_content()
 
 
+def test_only_web_addresses_are_links_in_the_html_digest(smtp: Smtp, tmp_path: Path) -> None:
+    db = store.connect(make_db(tmp_path / "reports.db"))
+    db.execute("update reports set url = 'javascript:alert(1)', file_url = 'JavaScript:alert(2)'")
+    db.conn.commit()
+    assert send_digest(db, settings_for(smtp)) == 4
+    [message] = smtp.handler.messages()
+    html = message.get_body(("html",)).get_content()
+    assert 'href="http://127.0.0.1:8001/reports/flags/' in html   # the Datasette row is still a link
+    assert "href=\"javascript" not in html.lower() and "javascript:alert(1)" in html and "JavaScript:alert(2)" in html
+
+
 def test_dry_run_prints_and_marks_nothing(smtp: Smtp, tmp_path: Path) -> None:
     db = make_db(tmp_path / "watch.db")
     result = alert(db, env(smtp, tmp_path), "--dry-run")

@@ -3,15 +3,17 @@ queried over HTTP like any client would."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
-from nianbao.serve import DATABASE, prepare
+from nianbao.serve import DATABASE, build, prepare
 from nianbao.store import connect, save_report
 from tests.nianbao import world
 from tests.nianbao.conftest import NIANBAO, REPO, free_port, start_serve, stop, wait_for
@@ -247,3 +249,27 @@ def test_what_the_crawler_writes_while_serving_shows_up(tmp_path: Path) -> None:
         assert [(r["agency_id"], r["year"]) for r in found] == [("410223-jyj", 2024)]
     finally:
         stop(process)
+
+
+def test_only_web_addresses_are_links(tmp_path: Path) -> None:
+    """A registry or crawled address is clickable only when it is http(s), wherever it shows."""
+    db = connect(tmp_path / "r.db")
+    db["agencies"].insert({"agency_id": "x-1", "agency_name": "某县某局", "region_code": "410223",
+                           "region_name": "河南省开封市尉氏县", "agency_type": "department",
+                           "start_url": "javascript:alert(1)"})
+    db["reports"].insert({"agency_id": "x-1", "year": 2023, "url": "javascript:alert(2)", "file_url": "file:///etc/passwd"})
+    db["flags"].insert_all([
+        {"agency_id": "x-1", "year": 2023, "kind": "review", "rule": "r1", "report_url": "javascript:alert(3)"},
+        {"agency_id": "x-1", "year": 2022, "kind": "review", "rule": "r2", "report_url": "http://www.example.gov.cn/a"}])
+    prepare(db)
+    datasette = build(tmp_path / "r.db")
+
+    async def pages() -> str:
+        await datasette.invoke_startup()
+        paths = ("/reports/flag_list", "/reports/flags", "/reports/reports", "/reports/agencies", "/reports/report_list")
+        return "".join([(await datasette.client.get(path)).text for path in paths])
+
+    with ThreadPoolExecutor(1) as thread:   # its own event loop, whatever loop a browser test left running here
+        html = thread.submit(asyncio.run, pages()).result()
+    assert "javascript:alert(3)" in html and 'href="http://www.example.gov.cn/a"' in html
+    assert not re.search(r'href="\s*(javascript|file):', html, re.I)

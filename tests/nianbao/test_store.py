@@ -4,12 +4,18 @@ triggers, whoever writes, and a database from before the column gets it from its
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from nianbao import store
 from nianbao.views import VIEW_NAMES
 from tests.monitor.conftest import make_report
+from tests.nianbao.conftest import NIANBAO
 
 AGENCY = "410223-wjw"
 
@@ -109,3 +115,50 @@ def test_a_database_from_before_unmatched_documents_looks_at_its_rejected_ones_a
     assert dict(db.execute("select url, status from documents").fetchall()) == {
         "http://x.gov.cn/a.pdf": "unmatched", "http://x.gov.cn/b.pdf": "stored"}
     assert "matched_against" in db["documents"].columns_dict
+
+
+def test_stored_text_has_one_kind_of_line_break_and_urls_none(tmp_path: Path) -> None:
+    db = store.connect(tmp_path / "r.db")
+    report = make_report(AGENCY, 2023)
+    report.text = "第一行\u2028第二行\x85第三行\r\n第四行\r第五行\u2029第六行"
+    store.save_report(db, agency_id=AGENCY, report=report, url="http://x.gov.cn/a\r\n/b.html",
+                      file_url="http://x.gov.cn/\nb.pdf", digest="ab" * 32, file_path=None, published_at=None,
+                      published_at_source=None)
+    store.record_crawl_error(db, "http://x.gov.cn/c\r\n.html", None, "  ")
+    assert db.execute("select text, url, file_url from reports").fetchone() == (
+        "第一行\n第二行\n第三行\n第四行\n第五行\n第六行", "http://x.gov.cn/a/b.html", "http://x.gov.cn/b.pdf")
+    assert db.execute("select url, error from crawl_errors").fetchone() == (
+        "http://x.gov.cn/c.html", store.UNEXPLAINED_ERROR)
+
+
+def test_registry_start_urls_lose_line_breaks_a_cell_held(tmp_path: Path) -> None:
+    path = tmp_path / "agencies.csv"
+    path.write_text("agency_id,agency_name,region_code,region_name,agency_type,start_url\r\n"
+                    'a-1,某县某局,410223,河南省开封市尉氏县,department,"http://x.gov.cn/\r\nxxgk/"\r\n', encoding="utf-8")
+    assert store.read_registry(path)[0]["start_url"] == "http://x.gov.cn/xxgk/"
+
+
+@pytest.mark.parametrize("command", [["monitor", "--as-of", "2025-06-01"], ["crawl", "--years", "2023"]])
+def test_a_writing_command_leaves_nothing_in_the_wal_file(command: list[str], tmp_path: Path) -> None:
+    """While a reader (Datasette) keeps the database open, the command's writes still end
+    up in the database file itself: a copy of that file alone misses nothing."""
+    path = tmp_path / "r.db"
+    db = store.connect(path)
+    db["reports"].insert({"agency_id": AGENCY, "year": 2023})   # a report whose agency is not registered: a flag
+    (tmp_path / "agencies.csv").write_text(
+        "agency_id,agency_name,region_code,region_name,agency_type,start_url\n"
+        f"{AGENCY},尉氏县卫生健康委员会,410223,河南省开封市尉氏县,department,javascript:void(0)\n", encoding="utf-8")
+    store.checkpoint(path)
+    reader = sqlite3.connect(path)
+    reader.execute("select count(*) from reports").fetchone()   # idle, as a server between requests
+    result = subprocess.run([*NIANBAO, *command, "--db", str(path), *(["--registry", str(tmp_path / "agencies.csv"),
+                             "--files", str(tmp_path / "files")] if command[0] == "crawl" else [])],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                            env={**os.environ, "NIANBAO_CONFIG": str(tmp_path / "absent.toml")})
+    assert result.returncode == 0, result.stderr[-2000:]
+    wal = Path(f"{path}-wal")
+    assert wal.stat().st_size == 0
+    shutil.copy(path, tmp_path / "copy.db")
+    written = "flags" if command[0] == "monitor" else "crawl_errors"
+    assert sqlite3.connect(tmp_path / "copy.db").execute(f"select count(*) from {written}").fetchone()[0] > 0
+    reader.close()

@@ -4,6 +4,7 @@ files beside it still parsed, exit status 1, never a traceback."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -21,6 +22,13 @@ def run_parse(*files: Path) -> tuple[int, list[dict], str]:
     return done.returncode, [json.loads(line) for line in done.stdout.splitlines()], done.stderr
 
 
+def damaged_page(pdf: bytes) -> bytes:
+    """The PDF with its second page object no longer saying it is a page: the file opens,
+    that page does not load."""
+    second = list(re.finditer(rb"/Type\s*/Page\b", pdf))[1]
+    return pdf[:second.start()] + b"/Type/Xage" + pdf[second.end():]
+
+
 @pytest.fixture(scope="module")
 def good() -> tuple[dict, bytes, bytes]:
     report = D.sample_report(51, agency=AGENCY, year=2023)
@@ -36,6 +44,7 @@ def test_bad_files_among_good_ones(tmp_path: Path, good: tuple[dict, bytes, byte
         "cut.pdf": pdf[: len(pdf) // 3],
         "lying.docx": pdf,  # a PDF saved under a Word name is read as the PDF it is
         "garbage.pdf": b"%PDF-1.5\n" + b"\x00\xff" * 3000,
+        "damaged-page.pdf": damaged_page(pdf),
         "zip.docx": b"PK\x03\x04" + b"\x00" * 200,
         "good.pdf": pdf,
     }
@@ -60,9 +69,10 @@ def test_bad_files_among_good_ones(tmp_path: Path, good: tuple[dict, bytes, byte
     assert by_name["blank.txt"]["error"] == "empty document"
     assert by_name["cut.pdf"]["error"].startswith("not a readable PDF (truncated?")
     assert by_name["garbage.pdf"]["error"].startswith("not a readable PDF")
+    assert by_name["damaged-page.pdf"]["error"] == "damaged PDF: page 2 of 3 cannot be read"
     assert by_name["zip.docx"]["error"].startswith("not a readable DOCX")
     bad = [name for name, parsed in by_name.items() if parsed["error"]]
-    assert sorted(bad) == sorted(["empty.pdf", "blank.txt", "cut.pdf", "garbage.pdf", "zip.docx"])
+    assert sorted(bad) == sorted(["empty.pdf", "blank.txt", "cut.pdf", "garbage.pdf", "damaged-page.pdf", "zip.docx"])
     for name in bad:
         assert "\n" not in by_name[name]["error"]
         assert f"{name}: {by_name[name]['error']}" in stderr
