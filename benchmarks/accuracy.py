@@ -7,7 +7,7 @@ precision of the (agency, year) stored; the share of stored reports with the exp
 and how many of them stand where a missing or unbalanced flag would have been a false accusation.
 Asserts nothing.
 
-    .venv/bin/python benchmarks/accuracy.py [--seed 0] [--counties 8] [--list 10]
+    .venv/bin/python benchmarks/accuracy.py [--seed 0] [--counties 8] [--list 10] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -96,6 +96,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--counties", type=int, default=len(VARIETY_COUNTIES))
     parser.add_argument("--list", type=int, default=10, help="how many misses of each kind to name")
+    parser.add_argument("--keep", type=Path, help="crawl into this folder and keep it (reports.db, files) to look into")
     args = parser.parse_args()
     started = time.monotonic()
     world = variety_world(args.seed, args.counties)
@@ -104,7 +105,8 @@ def main() -> None:
           f"{len(world.expected)} reports, years {world.years}, as of {world.as_of} "
           f"(generated in {time.monotonic() - started:.1f}s)")
     with tempfile.TemporaryDirectory(prefix="nianbao-accuracy-") as tmp, PortalServer(world) as server:
-        folder = Path(tmp)
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         (folder / "nianbao.toml").write_text(f'years = "{world.years}"\n' + FAST, encoding="utf-8")
         world.registry(server.base_url, folder / "agencies.csv")
         started = time.monotonic()

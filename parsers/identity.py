@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 _CJK = r"\u4e00-\u9fff"
 
@@ -99,12 +99,20 @@ PLACE_SUFFIXES = ("自治州", "自治县", "特别行政区", "自治区", "省
 COUNTY_LEVELS = ("自治县", "县", "区", "市", "旗")
 # Characters of running text that never sit inside a body's name (在县委领导下, 我局的).
 _NAME_CHAR = rf"(?:(?![在的与及对为是了我把被按等其该])[{_CJK}])"
+# A name starts where running text cannot go on into it: after punctuation, a digit, or a
+# year's 年/年度 (2021年鼓楼区教育局…); each place in it is at most seven characters before
+# its level word (新疆维吾尔自治区), so a clause (选派工作人员参加县…) is no place.
+_NAME_START = rf"(?:(?<![{_CJK}])|(?<=\d年)|(?<=\d年度))(?![年度])"
 _AGENCY = re.compile(
-    rf"(?<![{_CJK}])((?:{_NAME_CHAR}{{1,10}}?(?:{'|'.join(PLACE_SUFFIXES)})){{1,4}}?"
+    rf"{_NAME_START}((?:{_NAME_CHAR}{{1,7}}?(?:{'|'.join(PLACE_SUFFIXES)})){{1,4}}?"
     rf"{_NAME_CHAR}{{0,16}}?(?:{'|'.join(AGENCY_SUFFIXES)}))"
 )
 # Words that say what a document is, not who wrote it: cut from a title's agency part.
 _TITLE_NOISE = re.compile(r"^(?:关于|转发|印发)|(?:关于|的)$")
+_BRACKETED_NAME = re.compile(r"[（(]([^（）()]{2,30})[）)]$")
+# A signature: a body's name alone on one of the last lines, perhaps with its date after it.
+_SIGNATURE_LINES = 6
+_SIGNATURE_DATE = re.compile(r"(?:19|20)\d{2}年\d{1,2}月\d{1,2}日$")
 _TITLE_CUT = re.compile(r"(?:19|20)\d{2}\s*年|政府信息公开|政务公开|信息公开|年度报告|年报")
 
 # Short forms reports write for a body's name, by the full form (DOMAIN.md: names).
@@ -137,6 +145,8 @@ GOVERNMENT_TAILS = {"人民政府": "人民政府", "政府": "人民政府", ""
 # A key that means another body when the registry has none of its own: the government's
 # office compiles and signs the government's own report.
 FALLBACK_KEYS = {"人民政府办公室": "人民政府"}
+_FULL_BODIES = re.compile("|".join(sorted(SHORT_FORMS, key=len, reverse=True)))
+_LONGEST_BODY = max(map(len, SHORT_FORMS))
 _SHORT_TO_FULL = sorted(((short, full) for full, shorts in SHORT_FORMS.items() for short in shorts),
                         key=lambda pair: -len(pair[0]))
 _TAILS = sorted(GOVERNMENT_TAILS.items(), key=lambda pair: -len(pair[0]))
@@ -166,9 +176,22 @@ def extends(full: str, short: str) -> bool:
     return len(full) >= len(short) and canonical(full).endswith(canonical(short))
 
 
+def _names_in(text: str) -> Iterator[str]:
+    """Each body's name in ``text``, the shortest reading widened to a full body name it
+    stops inside (人力资源和社 + 会保障局: 社 ends names too)."""
+    text = arabic_years(text)
+    for match in _AGENCY.finditer(text):
+        end = match.end(1)
+        for full in _FULL_BODIES.finditer(text, max(match.start(1), end - _LONGEST_BODY), end + _LONGEST_BODY):
+            if full.start() < end < full.end():
+                end = full.end()
+                break
+        yield text[match.start(1):end]
+
+
 def find_agencies(text: str) -> list[str]:
     """Names of government bodies in ``text`` (place name + body), most mentioned first."""
-    names = Counter(m.group(1) for m in _AGENCY.finditer(text))
+    names = Counter(_names_in(text))
     order = {name: text.find(name) for name in names}
     return sorted(names, key=lambda name: (-names[name], order[name]))
 
@@ -184,8 +207,12 @@ def find_agency(text: str) -> str | None:
 
 def title_agency(title: str) -> str | None:
     """The agency a report title names: the words before its year or before 政府信息公开
-    (a leading year skipped); None for a generic title."""
+    (a leading year skipped), or a name in brackets at its end (…年度报告（禹州市人社局）);
+    None for a generic title."""
     compact = re.sub(r"^(?:关于)?(?:19|20)\d{2}年度?", "", re.sub(r"\s+", "", arabic_years(title)))
+    bracketed = _BRACKETED_NAME.search(compact)
+    if bracketed and bracketed.group(1).endswith(AGENCY_SUFFIXES):
+        return bracketed.group(1)
     cut = _TITLE_CUT.search(compact)
     name = _TITLE_NOISE.sub("", compact[:cut.start()].strip("《》“”\"'：:") if cut else "")
     if len(name) < 2 or not name.endswith(AGENCY_SUFFIXES + PLACE_SUFFIXES):
@@ -193,20 +220,26 @@ def title_agency(title: str) -> str | None:
     return name
 
 
-def signature_agencies(text: str) -> list[str]:
-    """The bodies named in a text's signature (落款): its last lines, above the date."""
-    tail = text[-240:]
-    return [m.group(1) for m in _AGENCY.finditer(tail)]
+def signature_agency(text: str) -> str | None:
+    """The body that signs a text (落款): one of its last lines that is a body's name alone,
+    or with the date beside it."""
+    lines = [line.strip() for line in arabic_years(text).splitlines() if line.strip()][-_SIGNATURE_LINES:]
+    for line in reversed(lines):
+        signed = _AGENCY.fullmatch(_SIGNATURE_DATE.sub("", re.sub(r"\s+", "", line)))
+        if signed:
+            return signed.group(1)
+    return None
 
 
 def document_agency(titles: Sequence[str], text: str) -> str | None:
     """The body a document is by, as fully as it writes the name anywhere: the title's
-    name (or, for a generic title, the opening's or the signature's), extended by the
+    name (or, for a generic title, the signature's, else the opening's), extended by the
     fullest form of the same body that the opening or the signature gives."""
     named = next((a for a in map(title_agency, titles) if a), None)
-    spelt = find_agencies(text[:400]) + signature_agencies(text)
+    signed = signature_agency(text)
+    spelt = find_agencies(text[:400]) + ([signed] if signed else [])
     if named is None:
-        named = find_agency(text[:400]) or next(iter(signature_agencies(text)[::-1]), None) or find_agency(text)
+        named = signed or find_agency(text[:400]) or find_agency(text)
     if named is None:
         return None
     fuller = [name for name in spelt if extends(name, named)]
@@ -306,13 +339,13 @@ def match_agency(agencies: Sequence[Agency], name: str | None) -> Agency | None:
 
 
 def candidates(agencies: Sequence[Agency], title: str, text: str) -> list[Agency] | None:
-    """The agencies a document that fitted none could still be by: those whose name, in any
-    form, its title or its opening or signature names; None when it names no body at all
-    (then it could be anyone's)."""
+    """The agencies a document that fitted none could still be by: those it names (title,
+    opening, signature), or, when it names no body in full, those whose distinctive forms
+    it writes (洧川镇, 卫健委); None when it names nobody at all — it could be anyone's.
+    A document naming another county's body is no candidate of ours."""
     where = title + "\n" + text[:600] + "\n" + text[-300:]
-    names = [n for n in [title_agency(title), *find_agencies(where)] if n]
-    found = {a.agency_id: a for a in agencies for n in names if match_agency([a], n)}
-    found.update({a.agency_id: a for a in agencies if any(form and form in where for form in a.forms())})
-    if not found and not names:
-        return None
-    return list(found.values())
+    names = [n for n in [title_agency(title), signature_agency(text), *find_agencies(where)] if n]
+    if names:
+        return list({a.agency_id: a for a in agencies for n in names if match_agency([a], n)}.values())
+    written = [a for a in agencies if any(form and form in where for form in a.forms())]
+    return written or None

@@ -101,3 +101,28 @@ def test_candidates_are_the_agencies_a_document_names_in_any_form() -> None:
     assert candidates(AGENCIES, "2023年政府信息公开工作年度报告", "表格为图片") is None  # could be anyone's
     assert [a.agency_id for a in candidates(AGENCIES, "2023年政府信息公开工作年度报告", "……\n县市场监管局\n2024年1月")] == [
         "410223-scj"]
+
+
+@pytest.mark.parametrize("text, names", [
+    ("2021年鼓楼区市场监督管理局政府信息公开工作年度报告", ["鼓楼区市场监督管理局"]),     # not 年鼓楼区…
+    ("二○二一年度鼓楼区教育局政府信息公开工作年度报告", ["鼓楼区教育局"]),
+    ("2019年，禹州市人力资源和社会保障局认真贯彻", ["禹州市人力资源和社会保障局"]),  # 社 ends no name here
+    ("选派工作人员参加县政务公开办组织的培训", []),                                     # a clause is no place
+])
+def test_names_as_running_text_writes_them(text: str, names: list[str]) -> None:
+    from parsers.identity import find_agencies
+
+    assert find_agencies(text) == names
+
+
+def test_a_name_in_brackets_after_a_generic_title() -> None:
+    assert title_agency("2019年度政府信息公开工作年度报告（禹州市人社局）") == "禹州市人社局"
+
+
+def test_a_generic_title_is_signed_by_its_body() -> None:
+    text = "一、总体情况\n按要求参加县政务公开办组织的培训。\n六、其他需要报告的事项\n无。\n鄢陵县农业农村局\n2025年1月20日"
+    assert document_agency(["2024年度政府信息公开工作年度报告"], text) == "鄢陵县农业农村局"
+
+
+def test_a_document_naming_another_countys_body_is_no_candidate() -> None:
+    assert candidates(AGENCIES, "通许县卫生健康委员会2023年政府信息公开工作年度报告", "……") == []
