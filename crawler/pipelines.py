@@ -1,4 +1,5 @@
-"""Downloaded bytes → ``parsers.parse_bytes`` → ``nianbao.store``.
+"""Downloaded bytes → ``parsers.parse_bytes`` (in ``crawler.parsing``'s worker processes,
+awaited from a thread so the crawl goes on meanwhile) → ``nianbao.store``.
 
 A document whose bytes the crawler already stored is not parsed again. Anything that
 goes wrong (a parse error, an empty page, a page that is not a report) becomes a
@@ -10,23 +11,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.utils.defer import deferred_to_future
+from twisted.internet import threads
+
 from crawler import pages
 from crawler.matching import looks_like_report, match_agency, report_year
+from crawler.parsing import Limits, ParsePool
 from nianbao import store
-from parsers import parse_bytes
+from parsers.report import Report
 
 
 class StorePipeline:
-    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
+    pool: ParsePool | None = None
+
+    def open_spider(self, spider: Any = None) -> None:
+        self.pool = ParsePool(Limits.from_settings(self.crawler.settings.getdict("NIANBAO_PARSE_LIMITS")))
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+    async def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
         spider = spider or self.spider
         portal = spider.portals[item["portal"]]
         try:
-            return self._process(spider, portal, item)
+            return await self._process(spider, portal, item)
         finally:
             portal.pending -= 1
             spider.maybe_done(portal)
 
-    def _process(self, spider: Any, portal: Any, item: dict[str, Any]) -> dict[str, Any]:
+    async def _parse(self, item: dict[str, Any]) -> Report:
+        assert self.pool is not None
+        return await deferred_to_future(
+            threads.deferToThread(self.pool.parse, item["body"], item["url"], item["content_type"]))
+
+    async def _process(self, spider: Any, portal: Any, item: dict[str, Any]) -> dict[str, Any]:
         known = spider.known_for(portal, item["url"]) or {}
         if item["type"] == "unchanged":
             self._seen_again(spider, portal, item["url"], known)
@@ -35,7 +54,7 @@ class StorePipeline:
         if known.get("sha256") == digest and known.get("status") in ("stored", "rejected", "unmatched"):
             self._seen_again(spider, portal, item["url"], known)
             return {"url": item["url"], "outcome": "skipped"}
-        outcome = self._store(spider, portal, item, digest)
+        outcome = self._store(spider, portal, item, digest, await self._parse(item))
         spider.outcomes[outcome] = spider.outcomes.get(outcome, 0) + 1
         return {"url": item["url"], "outcome": outcome}
 
@@ -54,9 +73,8 @@ class StorePipeline:
         store.save_document(spider.db, {"url": url})
         spider.stands(portal, known)
 
-    def _store(self, spider: Any, portal: Any, item: dict[str, Any], digest: str) -> str:
+    def _store(self, spider: Any, portal: Any, item: dict[str, Any], digest: str, report: Report) -> str:
         url, page = item["url"], item["page"]
-        report = parse_bytes(item["body"], url, item["content_type"])
         if report.error:
             portal.errors += 1
             store.record_crawl_error(spider.db, url, portal.only_agency, f"cannot parse: {report.error}")

@@ -15,7 +15,7 @@ import re
 import lxml.html
 from lxml import etree
 
-from parsers import grid, meta
+from parsers import grid, limits, meta
 from parsers import template as T
 from parsers.encoding import decode
 from parsers.report import Report
@@ -33,7 +33,6 @@ TABLE_LABELS = tuple(T.normalize(w) for w in ("信息内容", "第二十条", "�
 # Words of a page that is about an annual report (for the image-only case).
 REPORT_WORDS = ("年度报告", "年报", "工作报告")
 MAX_SPAN = 100  # rows or columns one cell may cover
-MAX_CELLS = 200_000  # positions of one expanded table
 VISIBLE_DATE = re.compile(rf"({'|'.join(meta.PUBLISHED_LABELS)})\s*[:：]?\s*"
                           r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:时]\d{1,2}分?)?)")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -116,9 +115,10 @@ def cell_text(cell: etree._Element) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def expand(table: etree._Element) -> list[list[str]]:
+def expand(table: etree._Element, budget: limits.Budget) -> list[list[str]]:
     """A table as a full grid: a merged cell's text in every position it covers (the
-    HTML table algorithm: rowspans carry down, colspans across)."""
+    HTML table algorithm: rowspans carry down, colspans across), each position counted
+    against the page's budget before it is filled."""
     taken: dict[tuple[int, int], str] = {}
     width = 0
     rows = _rows_of(table)
@@ -129,8 +129,7 @@ def expand(table: etree._Element) -> list[list[str]]:
                 c += 1
             text, rowspan, colspan = cell_text(cell), _span(cell, "rowspan"), _span(cell, "colspan")
             rowspan = min(rowspan, len(rows) - r)  # a span past the last row ends there
-            if len(taken) + rowspan * colspan > MAX_CELLS:
-                break
+            budget.spend(rowspan * colspan, rowspan * colspan * len(text))
             for dr in range(rowspan):
                 for dc in range(colspan):
                     taken[(r + dr, c + dc)] = text
@@ -157,6 +156,7 @@ class Walker:
         self.rows: list[list[str]] = []
         self.lines: list[str] = []
         self._current: list[str] = []
+        self.budget = limits.Budget()
 
     @classmethod
     def of(cls, element: etree._Element) -> "Walker":
@@ -193,7 +193,7 @@ class Walker:
             self._flush()
 
     def _table(self, table: etree._Element) -> None:
-        for row in expand(table):
+        for row in expand(table, self.budget):
             if any(row):
                 self.rows.append(row)
                 self.lines.append("\t".join(cell.replace("\n", "") for cell in row))
@@ -244,6 +244,7 @@ def _article_images(document: etree._Element) -> int:
 
 
 def parse(data: bytes, source: str) -> Report:
+    limits.check_tags(data)
     document = _document(data, None)
     for element in list(document.iter(*DROP_TAGS)):
         if element.getparent() is not None:

@@ -11,6 +11,7 @@ import pytest
 from nianbao.demo import documents as D
 from parsers import html as H
 from parsers import parse_bytes
+from parsers.limits import Budget
 from tests.parsers import generated
 from tests.parsers.generated import assert_same_report, cases
 
@@ -85,7 +86,7 @@ def test_rowspan_colspan_expanded_into_a_full_grid() -> None:
             "<tr><td>C<br>D</td></tr>"
             "<tbody><tr><td>E</td><td colspan='x'>F</td><td rowspan='9'>G</td></tr></tbody></table>")
     table = H._document(page.encode(), None).find(".//table")
-    assert H.expand(table) == [["A", "A", "B"], ["A", "A", "C\nD"], ["E", "F", "G"]]
+    assert H.expand(table, Budget()) == [["A", "A", "B"], ["A", "A", "C\nD"], ["E", "F", "G"]]
 
 
 def test_hand_written_table_with_merged_cells() -> None:
