@@ -97,7 +97,7 @@ class Converter:
     def __init__(self) -> None:
         self.bridge: subprocess.Popen | None = None
         self.office_pid = 0
-        self.profile: tempfile.TemporaryDirectory | None = None
+        self.profile: Path | None = None
 
     def convert(self, source: Path, target: Path, filter_name: str) -> None:
         if self.bridge is None or self.bridge.poll() is not None:
@@ -110,11 +110,11 @@ class Converter:
     def _start(self) -> None:
         self.close()
         binary = _soffice_binary()
-        self.profile = tempfile.TemporaryDirectory(prefix="nianbao-lo-profile-")
+        self.profile = Path(tempfile.mkdtemp(prefix="nianbao-lo-profile-"))
         pipe = f"nianbao-{os.getpid()}-{time.monotonic_ns()}"
         try:
             self.bridge = subprocess.Popen(
-                [UNO_PYTHON, str(BRIDGE), str(binary), Path(self.profile.name).as_uri(), pipe],
+                [UNO_PYTHON, str(BRIDGE), str(binary), self.profile.as_uri(), pipe],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:
             raise ConversionError(f"cannot start {UNO_PYTHON}: {exc.strerror}") from None
@@ -161,20 +161,24 @@ class Converter:
         return f"LibreOffice stopped: {last}"
 
     def close(self) -> None:
-        """Kill LibreOffice and the bridge; the profile directory goes."""
+        """Kill LibreOffice and the bridge; the profile directory goes once LibreOffice
+        has (a dying one may still write in it)."""
         for pid in (self.office_pid, self.bridge.pid if self.bridge else 0):
             if pid:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+        deadline = time.monotonic() + 5
+        while self.office_pid and _resident_mb(self.office_pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
         if self.bridge is not None:
             self.bridge.wait()
             for stream in (self.bridge.stdin, self.bridge.stdout, self.bridge.stderr):
                 if stream is not None:
                     stream.close()
         if self.profile is not None:
-            self.profile.cleanup()
+            shutil.rmtree(self.profile, ignore_errors=True)
         self.bridge, self.office_pid, self.profile = None, 0, None
 
 

@@ -4,6 +4,7 @@ the way they are met (issue 12, item 2), and a portal serving them.
 Each passes the cheap checks a parser makes first: the zips are not too compressed, the
 PDFs are valid, the page carries the template's table words so the table reader runs.
 ``scale`` shrinks them for tests (1.0: the sizes measured on the real ones).
+``hostile_site`` is a portal listing all of them as one agency's reports.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import io
 import random
 import zipfile
 import zlib
+from collections.abc import Callable
+
+from nianbao.demo.site import Page, Site
 
 TITLE = "某县某局{year}年政府信息公开工作年度报告"
 LABELS = "信息内容 本年新收 予以公开 行政复议 结转下年度"
@@ -114,3 +118,30 @@ def pdf_inflating_stream(megabytes: int = 1024) -> bytes:
     compressor = zlib.compressobj(9)
     packed = compressor.compress(_heading()) + b"".join(compressor.compress(padding) for _ in range(megabytes * 1024))
     return _pdf([packed + compressor.flush()])
+
+
+# What each hostile file is served as: its path and content type.
+FILES: dict[str, tuple[Callable[[], bytes], str]] = {
+    "/uploads/spans.docx": (docx_wide_spans, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "/uploads/paragraphs.docx": (docx_paragraphs,
+                                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "/art/colspans.html": (html_wide_colspans, "text/html; charset=utf-8"),
+    "/uploads/grid.pdf": (pdf_ruled_grid, "application/pdf"),
+    "/uploads/inflating.pdf": (pdf_inflating_stream, "application/pdf"),
+}
+LIST_PATH = "/col/col1/index.html"
+
+
+def hostile_site(name: str = "hostile") -> tuple[Site, dict[str, str]]:
+    """A portal whose report column lists every hostile file, and its agency's registry row."""
+    site = Site(name=name, family="hanweb", county="某县")
+    links = "".join(f'<li><a href="{path}">某县某局2023年政府信息公开工作年度报告</a></li>'
+                    for path in FILES)
+    site.pages[LIST_PATH] = Page(f'<html><head><meta charset="utf-8"><title>政府信息公开年报</title></head>'
+                                 f"<body><ul>{links}</ul></body></html>".encode())
+    for path, (make, content_type) in FILES.items():
+        site.pages[path] = Page(make(), content_type=content_type, document=True)
+    agency = {"agency_id": "419999-hostile", "agency_name": "某县某局", "region_code": "419999",
+              "region_name": "某省某市某县", "agency_type": "department", "site": name, "start_path": LIST_PATH,
+              "render": ""}
+    return site, agency
