@@ -1,6 +1,7 @@
 """Hostile and damaged documents, each parsed in its own process under ``/usr/bin/time -v``.
 
     .venv/bin/python benchmarks/hostile.py [--per-original 100] [--jobs 2] [--keep DIR]
+    .venv/bin/python benchmarks/hostile.py --crawl
 
 Mutates generated reports (``nianbao.demo.documents``: HTML, DOCX, PDF, DOC, text) the
 ways files arrive damaged — truncated, bytes flipped, table cells and rows deleted, saved
@@ -9,7 +10,9 @@ under another type's extension, re-encoded — adds the hostile files of issue 1
 process and prints: tracebacks (a non-zero exit or a traceback on stderr), hangs (over
 30 s, killed), peak memory over 500 MB, and parses whose table cells differ from the
 original's with no warning and no doubt said. Targets: 0, 0, 0, 0. Then the silent
-differences by mutation, to read. Asserts nothing.
+differences by mutation, to read. With ``--crawl`` it instead times a crawl of the demo
+portals alone and one beside a portal serving the hostile files (target: under twice
+the time). Asserts nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import re
 import subprocess
@@ -35,6 +39,9 @@ sys.path.insert(0, str(REPO))
 
 from nianbao.demo import documents as D  # noqa: E402
 from nianbao.demo import hostile as H  # noqa: E402
+from nianbao.demo.counties import demo_world  # noqa: E402
+from nianbao.demo.server import PortalServer  # noqa: E402
+from nianbao.demo.world import write_registry  # noqa: E402
 from parsers.encoding import decode  # noqa: E402
 
 HANG_SECONDS = 30
@@ -234,13 +241,50 @@ def _flat(table: dict, prefix: str = "") -> dict[str, object]:
     return out
 
 
+# Loopback: no politeness delay (as in benchmarks/crawl.py).
+FAST = ("[crawl]\ndownload_delay = 0\nautothrottle_start_delay = 0.01\nautothrottle_target_concurrency = 2\n"
+        "autothrottle_max_delay = 0.5\nretry_backoff = 0.1\n")
+
+
+def crawl_time(with_hostile: bool) -> tuple[float, str]:
+    """Seconds of one ``nianbao crawl`` of the demo portals (and the hostile one), and its summary line."""
+    world = demo_world()
+    if with_hostile:
+        site, agency = H.hostile_site()
+        world.sites.append(site)
+        world.agencies.append(agency)
+    with tempfile.TemporaryDirectory(prefix="nianbao-hostile-crawl-") as tmp, PortalServer(world) as server:
+        folder = Path(tmp)
+        (folder / "nianbao.toml").write_text(FAST, encoding="utf-8")
+        write_registry(folder / "agencies.csv", world.registry(server.base_url))
+        started = time.monotonic()
+        done = subprocess.run([str(Path(sys.executable).with_name("nianbao")), "crawl", "--registry",
+                               str(folder / "agencies.csv"), "--db", str(folder / "r.db"), "--files",
+                               str(folder / "files"), "--years", world.years], cwd=REPO, capture_output=True,
+                              text=True, env={**os.environ, "NIANBAO_CONFIG": str(folder / "nianbao.toml")})
+        seconds = time.monotonic() - started
+    return seconds, (done.stderr.strip().splitlines() or ["no output"])[-1]
+
+
+def compare_crawls() -> None:
+    alone, summary = crawl_time(False)
+    print(f"demo portals alone: {alone:.1f} s ({summary})")
+    beside, summary = crawl_time(True)
+    print(f"beside the hostile portal: {beside:.1f} s ({summary})")
+    print(f"ratio {beside / alone:.2f} (target under 2)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--originals", type=int, default=4, help="generated reports per type (default 4)")
     parser.add_argument("--per-original", type=int, default=100, help="mutations of each (default 100)")
     parser.add_argument("--jobs", type=int, default=2, help="parses at once (default 2)")
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
+    parser.add_argument("--crawl", action="store_true", help="time the demo crawl beside the hostile portal instead")
     args = parser.parse_args()
+    if args.crawl:
+        compare_crawls()
+        return
     with tempfile.TemporaryDirectory(prefix="nianbao-hostile-") as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -250,7 +294,11 @@ def main() -> None:
               f"made in {time.monotonic() - started:.0f} s; parsing with {args.jobs} at once", flush=True)
         started = time.monotonic()
         with ThreadPoolExecutor(args.jobs) as pool:
-            results = dict(zip((c.name for c in cases), pool.map(lambda c: measure(folder / c.name), cases)))
+            results = {}
+            for case, result in zip(cases, pool.map(lambda c: measure(folder / c.name), cases)):
+                results[case.name] = result
+                if len(results) % 200 == 0:
+                    print(f"  {len(results)} parsed, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
         wall = time.monotonic() - started
     base = {c.name: results[c.name].get("answer") for c in cases if c.kind == "original"}
     tracebacks = [c for c in cases if not results[c.name]["hang"] and results[c.name]["traceback"]]

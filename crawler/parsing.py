@@ -155,17 +155,21 @@ class Worker:
 
 
 class ParsePool:
-    """``limits.workers`` workers; ``parse`` may be called from that many threads at once."""
+    """Up to ``limits.workers`` workers, each started when first needed (a crawl that finds
+    nothing new parses nothing); ``parse`` may be called from that many threads at once."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self.idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
-        self.workers = [Worker() for _ in range(limits.workers)]
-        for worker in self.workers:
-            self.idle.put(worker)
+        self.workers: list[Worker] = []
+        self.idle: queue.SimpleQueue[Worker | None] = queue.SimpleQueue()
+        for _ in range(limits.workers):
+            self.idle.put(None)  # a worker not started yet
 
     def parse(self, data: bytes, source: str, content_type: str | None = None) -> Report:
         worker = self.idle.get()
+        if worker is None:
+            worker = Worker()
+            self.workers.append(worker)
         try:
             try:
                 worker.send((data, source, content_type))
