@@ -41,11 +41,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-document limits and how many documents are parsed at once."""
+    """Per-document limits and how many documents are parsed at once (``[crawl]``
+    ``parse_seconds``, ``parse_memory_mb``, ``parse_workers``)."""
 
-    seconds: float = 30.0
-    memory_mb: int = 1024
-    workers: int = 2
+    seconds: float
+    memory_mb: int
+    workers: int
 
     @classmethod
     def from_settings(cls, crawl: dict[str, Any]) -> "Limits":

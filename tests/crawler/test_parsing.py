@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from crawler.parsing import Limits, ParsePool
+from crawler.settings import from_config
+from nianbao import config
 from nianbao.demo import documents as D
 from nianbao.demo import hostile as H
 
@@ -66,3 +68,10 @@ def test_a_document_over_the_memory_limit_is_an_error_and_its_worker_replaced(po
     assert not alive(first)
     pool.limits = Limits(seconds=30, memory_mb=1024, workers=1)
     assert pool.parse(page, "next.html").agency == AGENCY
+
+
+def test_limits_are_settings(tmp_path) -> None:
+    assert Limits.from_settings(config.load(tmp_path / "none.toml", environ={})["crawl"]) == Limits(30, 1024, 2)
+    (tmp_path / "nianbao.toml").write_text("[crawl]\nparse_seconds = 5\nparse_workers = 1\n", encoding="utf-8")
+    crawl = from_config(config.load(tmp_path / "nianbao.toml", environ={})["crawl"])
+    assert Limits.from_settings(crawl["NIANBAO_PARSE_LIMITS"]) == Limits(5, 1024, 1)
