@@ -1,5 +1,7 @@
 """Downloaded bytes → ``parsers.parse_bytes`` (in ``crawler.parsing``'s worker processes,
-awaited from a thread so the crawl goes on meanwhile) → ``nianbao.store``.
+awaited from threads of the pipeline's own, one per worker, so the crawl goes on
+meanwhile and documents waiting for a worker hold no thread Scrapy needs, as for DNS)
+→ ``nianbao.store``.
 
 A document whose bytes the crawler already stored is not parsed again. Anything that
 goes wrong (a parse error, an empty page, a page that is not a report) becomes a
@@ -13,6 +15,7 @@ from typing import Any
 
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet import threads
+from twisted.python.threadpool import ThreadPool
 
 from crawler import pages
 from crawler.matching import looks_like_report, match_agency, report_year
@@ -23,11 +26,17 @@ from parsers.report import Report
 
 class StorePipeline:
     pool: ParsePool | None = None
+    threads: ThreadPool | None = None
 
     def open_spider(self, spider: Any = None) -> None:
-        self.pool = ParsePool(Limits.from_settings(self.crawler.settings.getdict("NIANBAO_PARSE_LIMITS")))
+        limits = Limits.from_settings(self.crawler.settings.getdict("NIANBAO_PARSE_LIMITS"))
+        self.pool = ParsePool(limits)
+        self.threads = ThreadPool(minthreads=0, maxthreads=limits.workers, name="parsing")
+        self.threads.start()
 
     def close_spider(self, spider: Any = None) -> None:
+        if self.threads is not None:
+            self.threads.stop()
         if self.pool is not None:
             self.pool.close()
 
@@ -41,9 +50,11 @@ class StorePipeline:
             spider.maybe_done(portal)
 
     async def _parse(self, item: dict[str, Any]) -> Report:
-        assert self.pool is not None
-        return await deferred_to_future(
-            threads.deferToThread(self.pool.parse, item["body"], item["url"], item["content_type"]))
+        from twisted.internet import reactor  # the one Scrapy installed: importing it earlier would install another
+
+        assert self.pool is not None and self.threads is not None
+        return await deferred_to_future(threads.deferToThreadPool(
+            reactor, self.threads, self.pool.parse, item["body"], item["url"], item["content_type"]))
 
     async def _process(self, spider: Any, portal: Any, item: dict[str, Any]) -> dict[str, Any]:
         known = spider.known_for(portal, item["url"]) or {}
