@@ -53,7 +53,7 @@ MAX_OBJECTS = 50_000  # drawn objects of one page searched for tables
 # object stream): a report's page draws well under a megabyte.
 MAX_STREAM_INFLATED = 16 * 1024 * 1024
 MAX_INFLATED = 256 * 1024 * 1024  # of every stream but images together
-_STREAM = re.compile(rb"stream\r?\n")
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
 _FONT_KEYS = (b"/Length1", b"/Length2", b"/Type1C", b"/CIDFontType0C", b"/OpenType")
 _CHUNK = 1024 * 1024
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
