@@ -8,14 +8,18 @@ document it parses is killed with its group and replaced, and the document becom
 failed report (a ``crawl_errors`` row). Parsing also runs on another core while Scrapy
 waits on the network: ``ParsePool.parse`` blocks, so the pipeline calls it from a thread.
 
-Frames on the workers' pipes: an 8-byte big-endian length, then a pickle. A worker first
-says ``READY`` once it has imported every parser (the limits are for parsing, not for
-starting up), then answers each ``(data, source, content_type)`` with a ``Report``.
+Frames on the workers' pipes: an 8-byte big-endian length, then the payload. A worker
+first says ``READY`` once it has imported every parser (the limits are for parsing, not
+for starting up), then answers each pickled ``(data, source, content_type)`` with a
+``Report`` as JSON: a worker runs parsers on untrusted bytes, so what comes back from it
+is data, never a pickle that could run code in the crawler.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import json
 import os
 import pickle
 import queue
@@ -35,7 +39,7 @@ from parsers.report import Report
 _LENGTH = struct.Struct(">Q")
 POLL = 0.05  # seconds between looks at a worker's clock and memory
 START_TIMEOUT = 120  # seconds for a worker to import the parsers
-READY = "ready"
+READY = b"ready"
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -54,21 +58,21 @@ class Limits:
                    workers=max(1, int(crawl["parse_workers"])))
 
 
-def write_frame(stream: IO[bytes], value: Any) -> None:
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def write_frame(stream: IO[bytes], payload: bytes) -> None:
     stream.write(_LENGTH.pack(len(payload)) + payload)
     stream.flush()
 
 
-def read_frame(stream: IO[bytes]) -> Any:
-    """The next value, or ``EOFError`` when the other side has gone."""
+def read_frame(stream: IO[bytes]) -> bytes:
+    """The next payload, or ``EOFError`` when the other side has gone."""
     header = stream.read(_LENGTH.size)
     if len(header) < _LENGTH.size:
         raise EOFError
-    payload = stream.read(_LENGTH.unpack(header)[0])
-    if len(payload) < _LENGTH.unpack(header)[0]:
+    size = _LENGTH.unpack(header)[0]
+    payload = stream.read(size)
+    if len(payload) < size:
         raise EOFError
-    return pickle.loads(payload)
+    return payload
 
 
 def _group(pid: int) -> list[int]:
@@ -122,7 +126,7 @@ class Worker:
                 raise OSError("the parsing process did not start")
             self.started = True
         reset_peaks(self.process.pid)
-        write_frame(self.process.stdin, request)
+        write_frame(self.process.stdin, pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
 
     def answer(self, limits: Limits) -> Report | str:
         """The worker's report, or why it was stopped (it is then dead)."""
@@ -139,8 +143,8 @@ class Worker:
                 self.kill()
                 return f"parsing took longer than {limits.seconds:g} s: stopped"
         try:
-            return read_frame(self.process.stdout)
-        except (EOFError, pickle.UnpicklingError):
+            return Report(**json.loads(read_frame(self.process.stdout)))
+        except (EOFError, ValueError, TypeError):
             self.kill()
             return f"the parsing process died (exit status {self.process.returncode})"
 
@@ -211,10 +215,11 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     write_frame(answers, READY)
     while True:
         try:
-            data, source, content_type = read_frame(requests)
+            data, source, content_type = pickle.loads(read_frame(requests))
         except EOFError:
             return
-        write_frame(answers, parse_bytes(data, source, content_type))
+        report = parse_bytes(data, source, content_type)
+        write_frame(answers, json.dumps(dataclasses.asdict(report), ensure_ascii=False).encode())
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from crawler.settings import from_config
 from nianbao import config
 from nianbao.demo import documents as D
 from nianbao.demo import hostile as H
+from parsers import parse_bytes
 
 AGENCY = "汉阴县卫生健康局"
 
@@ -41,6 +42,7 @@ def alive(pid: int) -> bool:
 def test_documents_are_parsed_in_a_worker(pool: ParsePool, page: bytes) -> None:
     report = pool.parse(page, "report.html", "text/html")
     assert report.error is None and report.agency == AGENCY
+    assert report == parse_bytes(page, "report.html", "text/html")  # what came back as JSON is the report
     assert pool.workers[0].process.pid != os.getpid()
 
 
