@@ -133,13 +133,13 @@ class Worker:
         assert self.process.stdout is not None
         deadline = time.monotonic() + limits.seconds
         while True:
-            ready = select.select([self.process.stdout], [], [], POLL)[0]
+            ready = select.select([self.process.stdout], [], [], max(0.0, min(POLL, deadline - time.monotonic())))[0]
             if group_peak_mb(self.process.pid) > limits.memory_mb:
                 self.kill()
                 return f"parsing used more than {limits.memory_mb} MB of memory: stopped"
             if ready:
                 break
-            if time.monotonic() > deadline:
+            if time.monotonic() >= deadline:
                 self.kill()
                 return f"parsing took longer than {limits.seconds:g} s: stopped"
         try:

@@ -137,8 +137,8 @@ class Converter:
         """The bridge's next answer; LibreOffice is killed when it is late or too large."""
         assert self.bridge is not None and self.bridge.stdout is not None
         deadline = time.monotonic() + timeout
-        while not select.select([self.bridge.stdout], [], [], POLL)[0]:
-            if time.monotonic() > deadline:
+        while not select.select([self.bridge.stdout], [], [], max(0.0, min(POLL, deadline - time.monotonic())))[0]:
+            if time.monotonic() >= deadline:
                 self.close()
                 raise ConversionError(late)
             if self.office_pid and _resident_mb(self.office_pid) > CONVERT_MEMORY_MB:
