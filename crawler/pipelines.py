@@ -1,4 +1,7 @@
-"""Downloaded bytes → ``parsers.parse_bytes`` → ``nianbao.store``.
+"""Downloaded bytes → ``parsers.parse_bytes`` (in ``crawler.parsing``'s worker processes,
+awaited from threads of the pipeline's own, one per worker, so the crawl goes on
+meanwhile and documents waiting for a worker hold no thread Scrapy needs, as for DNS)
+→ ``nianbao.store``.
 
 A document whose bytes the crawler already stored is not parsed again. Anything that
 goes wrong (a parse error, an empty page, a page that is not a report) becomes a
@@ -10,23 +13,51 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.utils.defer import deferred_to_future
+from twisted.internet import threads
+from twisted.python.threadpool import ThreadPool
+
 from crawler import pages
+from crawler.parsing import Limits, ParsePool
 from crawler.revisit import SETTLED
 from nianbao import store
-from parsers import identity, parse_bytes
+from parsers import identity
+from parsers.report import Report
 
 
 class StorePipeline:
-    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
+    pool: ParsePool | None = None
+    threads: ThreadPool | None = None
+
+    def open_spider(self, spider: Any = None) -> None:
+        limits = Limits.from_settings(self.crawler.settings.getdict("NIANBAO_PARSE_LIMITS"))
+        self.pool = ParsePool(limits)
+        self.threads = ThreadPool(minthreads=0, maxthreads=limits.workers, name="parsing")
+        self.threads.start()
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.threads is not None:
+            self.threads.stop()
+        if self.pool is not None:
+            self.pool.close()
+
+    async def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
         spider = spider or self.spider
         portal = spider.portals[item["portal"]]
         try:
-            return self._process(spider, portal, item)
+            return await self._process(spider, portal, item)
         finally:
             portal.pending -= 1
             spider.maybe_done(portal)
 
-    def _process(self, spider: Any, portal: Any, item: dict[str, Any]) -> dict[str, Any]:
+    async def _parse(self, item: dict[str, Any]) -> Report:
+        from twisted.internet import reactor  # the one Scrapy installed: importing it earlier would install another
+
+        assert self.pool is not None and self.threads is not None
+        return await deferred_to_future(threads.deferToThreadPool(
+            reactor, self.threads, self.pool.parse, item["body"], item["url"], item["content_type"]))
+
+    async def _process(self, spider: Any, portal: Any, item: dict[str, Any]) -> dict[str, Any]:
         known = spider.known_for(portal, item["url"]) or {}
         if item["type"] == "unchanged":
             self._seen_again(spider, portal, item["url"], known)
@@ -35,7 +66,7 @@ class StorePipeline:
         if known.get("sha256") == digest and known.get("status") in SETTLED:
             self._seen_again(spider, portal, item["url"], known)
             return {"url": item["url"], "outcome": "skipped"}
-        outcome = self._store(spider, portal, item, digest)
+        outcome = self._store(spider, portal, item, digest, await self._parse(item))
         spider.outcomes[outcome] = spider.outcomes.get(outcome, 0) + 1
         return {"url": item["url"], "outcome": outcome}
 
@@ -54,13 +85,12 @@ class StorePipeline:
         store.save_document(spider.db, {"url": url})
         spider.stands(portal, known)
 
-    def _store(self, spider: Any, portal: Any, item: dict[str, Any], digest: str) -> str:
+    def _store(self, spider: Any, portal: Any, item: dict[str, Any], digest: str, report: Report) -> str:
         """Parse, match and store one document. What is not stored stays visible in
         ``documents`` with its reason; one that may still be a registered agency's report
         of a crawled year names those agencies in ``candidates`` (``*``: it names no body,
         so it could be anyone's), and the monitor will not say they published nothing."""
         url, page = item["url"], item["page"]
-        report = parse_bytes(item["body"], url, item["content_type"])
         title = page.get("title") or report.title or ""
         document = {"url": url, "kind": "file" if url != page.get("url") else "page", "page_url": page.get("url"),
                     "start_url": portal.start_url, "title": title, "agency_found": report.agency,

@@ -67,6 +67,7 @@ def from_config(crawl: dict[str, Any]) -> dict[str, Any]:
         "DEPTH_LIMIT": 0,  # the spider bounds its own exploration (crawl.depth_limit) per portal
         "NIANBAO_DEPTH_LIMIT": int(crawl["depth_limit"]),
         "NIANBAO_RECHECK_DAYS": float(crawl["recheck_days"]),
+        "NIANBAO_PARSE_LIMITS": {key: crawl[key] for key in ("parse_workers", "parse_seconds", "parse_memory_mb")},
         "RETRY_ENABLED": True,
         "RETRY_TIMES": int(crawl.get("retry_times", 3)),
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
@@ -89,8 +90,8 @@ def from_config(crawl: dict[str, Any]) -> dict[str, Any]:
         # (Scrapy's default, pinned here: the spider relies on it).
         "DOWNLOAD_FAIL_ON_DATALOSS": True,
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
-        # The store pipeline is synchronous (parsing, SQLite), so items gain nothing from being
-        # handled in parallel, while Scrapy starts this many tasks for every response.
+        # Items of one response are few (a page yields one document); documents of different
+        # responses are parsed in parallel all the same, by the store pipeline's workers.
         "CONCURRENT_ITEMS": 1,
         "COOKIES_ENABLED": True,
         "EXTENSIONS_BASE": {name: order for name, order in default_settings.EXTENSIONS_BASE.items()

@@ -35,6 +35,11 @@ DEFAULTS: dict[str, Any] = {
         # 0 asks for it again on every crawl.
         "robots_cache_hours": 24,
         "chromium": "/usr/bin/chromium",
+        # Documents are parsed in this many worker processes; a worker over either limit
+        # on one document is killed and replaced, and the document is a crawl error.
+        "parse_workers": 2,
+        "parse_seconds": 30,
+        "parse_memory_mb": 1024,
     },
     "deadlines": {
         # month-day of the year after the report year (条例 第四十九条; townships: a setting).

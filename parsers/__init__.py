@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from parsers.limits import LimitError
 from parsers.report import Report
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
@@ -57,6 +58,8 @@ def parse_bytes(data: bytes, source: str, content_type: str | None = None) -> Re
         return Report.failed(source, file_type, f"document larger than {MAX_DOCUMENT_BYTES // 2**20} MB")
     try:
         return importlib.import_module(PARSER_MODULES[file_type]).parse(data, source)
+    except LimitError as exc:
+        return Report.failed(source, file_type, str(exc))
     except Exception as exc:  # a damaged file must not stop the files after it
         return Report.failed(source, file_type, f"{type(exc).__name__}: {exc}")
 

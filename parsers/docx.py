@@ -4,7 +4,9 @@ expanded, then the shared ``grid`` reader.
 Read straight from the package's XML (lxml), which is fast and sees what python-docx
 hides: text boxes (``w:txbxContent``), content controls, tables nested in cells, legacy
 horizontal merges. A DOCX is a zip from anywhere, so the package is checked before a
-byte is inflated: member count, declared sizes, compression ratio, the main part.
+byte is inflated: member count, declared sizes, compression ratio, the main part; its
+tags are counted before a tree is built, and merged cells before they are expanded
+(``parsers.limits``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from parsers import grid, meta
+from parsers import grid, limits, meta
 from parsers.report import Report
 
 MAIN_PART = "word/document.xml"
@@ -152,6 +154,7 @@ class Body:
     def __init__(self) -> None:
         self.rows: list[list[str]] = []
         self.lines: list[str] = []
+        self.budget = limits.Budget()
 
     def walk(self, container: etree._Element) -> None:
         for child in container:
@@ -180,16 +183,18 @@ class Body:
                     self.walk(cell)
                 above = []
                 continue
-            row, printed = self._row(tr, cells, above)
+            row, printed = self._row(tr, cells, above, self.budget)
             above = row
             if any(row):
                 self.rows.append([text for i, text in enumerate(row) if i not in slivers])
                 self.lines.append("\t".join(text for i, text in enumerate(printed) if i not in slivers))
 
     @staticmethod
-    def _row(tr: etree._Element, cells: list[etree._Element], above: list[str]) -> tuple[list[str], list[str]]:
+    def _row(tr: etree._Element, cells: list[etree._Element], above: list[str],
+             budget: limits.Budget) -> tuple[list[str], list[str]]:
         before = tr.find(GRID_BEFORE)
-        skip = int(before.get(VAL)) if before is not None and (before.get(VAL) or "").isdigit() else 0
+        skip = min(MAX_SPAN, int(before.get(VAL))) if before is not None and (before.get(VAL) or "").isdigit() else 0
+        budget.spend(skip, 0)
         row, printed = [""] * skip, [""] * skip
         for cell in cells:
             text, properties = cell_text(cell), _cell_properties(cell)
@@ -201,6 +206,7 @@ class Body:
             else:
                 shown = text
             span = _grid_span(properties.get(GRID_SPAN))
+            budget.spend(span, len(text))
             row += [text] * span
             printed += [shown] + [""] * (span - 1)
         return row, printed
@@ -208,8 +214,10 @@ class Body:
 
 def extract(data: bytes) -> Body:
     """The rows and text of a DOCX package (raises ``DocxError``)."""
+    main = read_package(data)
+    limits.check_tags(main)
     try:
-        root = etree.fromstring(read_package(data), _XML)
+        root = etree.fromstring(main, _XML)
     except etree.XMLSyntaxError as exc:
         raise DocxError(f"not a readable DOCX ({MAIN_PART}: {exc})") from None
     body = root.find(_w("body"))

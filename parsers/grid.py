@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from parsers import limits
 from parsers import template as T
 from parsers.fitting import Constraint, Fit, fit_row
 from parsers.lines import Cell, Line, cell_text, read_line
@@ -261,6 +262,7 @@ def fill_tables(report: Report, rows: Sequence[Sequence[str | None]]) -> None:
     """Fill ``report.format``, ``active``, ``applications`` and ``review_litigation`` from
     the document's rows; whatever cannot be read cleanly goes to ``report.warnings``, and
     a table not found is doubted whole (the monitor must not read its absence as zeros)."""
+    limits.check_rows(rows)
     lines = [read_line(row) for row in rows
              if any(map(cell_text, row)) and not (len(row) == 1 and PAGE_NUMBER.match(cell_text(row[0])))]
     template, note = detect_template(lines)

@@ -18,7 +18,7 @@ import lxml.html
 from lxml import etree
 
 from parsers import article as A
-from parsers import grid, identity, meta
+from parsers import grid, identity, limits, meta
 from parsers.encoding import decode
 from parsers.report import Report
 from parsers.text import split_line
@@ -32,7 +32,6 @@ BLOCK_TAGS = frozenset(("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "l
                         "section", "article", "blockquote", "pre", "tr", "table", "hr", "center", "caption",
                         "tbody", "thead", "tfoot", "main", "aside", "figure", "figcaption", "address"))
 MAX_SPAN = 100  # rows or columns one cell may cover
-MAX_CELLS = 200_000  # positions of one expanded table
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _SOURCE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")  # a line break of the page's source: a space
@@ -114,11 +113,12 @@ def _full_width(taken: dict[tuple[int, int], str], count: int) -> int:
     return max(votes, key=lambda width: (votes[width], width), default=0)
 
 
-def expand_rows(rows: list[etree._Element]) -> list[list[str]]:
+def expand_rows(rows: list[etree._Element], budget: limits.Budget) -> list[list[str]]:
     """Table rows as a full grid: a merged cell's text in every position it covers (the
-    HTML table algorithm: rowspans carry down, colspans across). A row covering fewer
-    positions than the table's whole rows lacks a ``<td>`` nobody can place: it is given
-    short, only its own cells, so the grid reads it as damaged (an empty ``<td>`` is a blank)."""
+    HTML table algorithm: rowspans carry down, colspans across), each position counted
+    against the page's budget before it is filled. A row covering fewer positions than
+    the table's whole rows lacks a ``<td>`` nobody can place: it is given short, only its
+    own cells, so the grid reads it as damaged (an empty ``<td>`` is a blank)."""
     taken: dict[tuple[int, int], str] = {}
     width = 0
     for r, row in enumerate(rows):
@@ -128,8 +128,7 @@ def expand_rows(rows: list[etree._Element]) -> list[list[str]]:
                 c += 1
             text, rowspan, colspan = cell_text(cell), _span(cell, "rowspan"), _span(cell, "colspan")
             rowspan = min(rowspan, len(rows) - r)  # a span past the last row ends there
-            if len(taken) + rowspan * colspan > MAX_CELLS:
-                break
+            budget.spend(rowspan * colspan, rowspan * colspan * len(text))
             for dr in range(rowspan):
                 for dc in range(colspan):
                     taken[(r + dr, c + dc)] = text
@@ -144,9 +143,9 @@ def expand_rows(rows: list[etree._Element]) -> list[list[str]]:
     return grid
 
 
-def expand(table: etree._Element) -> list[list[str]]:
+def expand(table: etree._Element, budget: limits.Budget) -> list[list[str]]:
     """A table's rows as ``expand_rows`` gives them."""
-    return expand_rows(_rows_of(table))
+    return expand_rows(_rows_of(table), budget)
 
 
 class Walker:
@@ -158,6 +157,7 @@ class Walker:
         self.rows: list[list[str]] = []
         self.lines: list[str] = []
         self._current: list[str] = []
+        self.budget = limits.Budget()
 
     @classmethod
     def of(cls, element: etree._Element) -> "Walker":
@@ -208,7 +208,7 @@ class Walker:
         self._grid(run)
 
     def _grid(self, rows: list[etree._Element]) -> None:
-        for row in expand_rows(rows):
+        for row in expand_rows(rows, self.budget):
             if any(row):
                 self.rows.append(row)
                 self.lines.append("\t".join(cell.replace("\n", "") for cell in row))
@@ -267,6 +267,7 @@ def _note_unread(report: Report, article: etree._Element) -> None:
 
 
 def parse(data: bytes, source: str) -> Report:
+    limits.check_tags(data)
     document = _document(data, None)
     _drop_non_content(document)
     hints = _meta_tags(document)

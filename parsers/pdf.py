@@ -8,6 +8,11 @@ lines into cells, only on pages whose text carries template table labels. Ruled 
 become grids with merged cells expanded; lines outside them (and tables drawn without
 rules) become rows split where the words stand far apart. A PDF without a text layer is
 a scan: said so, never read as zeros.
+
+pdfium inflates a page's content stream whole and makes an object of every operator in
+it, so before it sees a PDF its deflated streams are inflated here, a chunk at a time and
+thrown away, only to measure them; a page's drawn objects and the grid its rules would
+make are counted before the table finder runs (``parsers.limits`` bounds the rest).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import bisect
 import ctypes
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,7 +28,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder
 
-from parsers import grid, meta
+from parsers import grid, limits, meta
 from parsers import template as T
 from parsers.lines import is_value
 from parsers.report import Report
@@ -50,6 +56,17 @@ FURNITURE_GAP = 2.0
 MARGIN_BAND = 0.1
 MAX_GRID = 400  # rows or columns of one table: a forged drawing must not make a huge grid
 MAX_EDGES = 5000  # ruling lines of one page searched for tables (the finder is quadratic)
+# Crossings of a page's horizontal and vertical rules: a template page draws a few hundred;
+# the table finder takes seconds per page from about ten thousand.
+MAX_CROSSINGS = 4000
+MAX_OBJECTS = 50_000  # drawn objects of one page searched for tables
+# Inflated bytes of one stream that is neither an image nor a font (a page's content, an
+# object stream): a report's page draws well under a megabyte.
+MAX_STREAM_INFLATED = 16 * 1024 * 1024
+MAX_INFLATED = 256 * 1024 * 1024  # of every stream but images together
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+_FONT_KEYS = (b"/Length1", b"/Length2", b"/Type1C", b"/CIDFontType0C", b"/OpenType")
+_CHUNK = 1024 * 1024
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 # Words of each template table in a ruled table's cells: the tables a number printed
@@ -68,7 +85,44 @@ class PdfError(Exception):
     """The file cannot be read as a PDF; the message is one line."""
 
 
+def _inflated_size(data: bytes, start: int, limit: int) -> int:
+    """What the deflated stream at ``start`` inflates to, up to just past ``limit``,
+    holding one chunk at a time."""
+    inflater, size, position = zlib.decompressobj(), 0, start
+    pending = b""
+    try:
+        while size <= limit and not inflater.eof:
+            if not pending:
+                pending = data[position:position + _CHUNK]
+                position += _CHUNK
+                if not pending:
+                    break
+            size += len(inflater.decompress(pending, _CHUNK))
+            pending = inflater.unconsumed_tail
+    except zlib.error:
+        pass  # damaged: pdfium will make of it what it can
+    return size
+
+
+def check_streams(data: bytes) -> None:
+    """Raise ``PdfError`` for a PDF whose deflated streams would inflate past the limits."""
+    total = 0
+    for match in _STREAM.finditer(data):
+        before = data[max(0, match.start() - 1024):match.start()]
+        dictionary = before[before.rfind(b"obj") + 1:]
+        if b"/FlateDecode" not in dictionary or b"/Image" in dictionary:
+            continue
+        font = any(key in dictionary for key in _FONT_KEYS)
+        size = _inflated_size(data, match.end(), MAX_INFLATED - total if font else MAX_STREAM_INFLATED)
+        if not font and size > MAX_STREAM_INFLATED:
+            raise PdfError(f"a stream inflates to more than {MAX_STREAM_INFLATED // 2**20} MB: not a report's page")
+        total += size
+        if total > MAX_INFLATED:
+            raise PdfError(f"streams inflate to more than {MAX_INFLATED // 2**20} MB: not a report")
+
+
 def _open(data: bytes) -> pdfium.PdfDocument:
+    check_streams(data)
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -241,6 +295,8 @@ class PageGeometry:
         width, self.height = page.get_size()
         self.bbox = (0, 0, width, self.height)
         self.edges: list[dict] = []
+        if pdfium_c.FPDFPage_CountObjects(page.raw) > MAX_OBJECTS:
+            raise PdfError(f"a page draws more than {MAX_OBJECTS:,} objects: not a report's page")
         for path in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=4):
             left, bottom, right, top = path.get_bounds()
             self._add(left, self.height - top, right, self.height - bottom)
@@ -343,6 +399,10 @@ def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> Table
     every cell of a ruled table are strays, not rows."""
     geometry = PageGeometry(page)
     chars = _without_page_number(page_chars(textpage, geometry.height))
+    crossings = len(_snap(e["top"] for e in geometry.edges if e["orientation"] == "h")) * \
+        len(_snap(e["x0"] for e in geometry.edges if e["orientation"] == "v"))
+    if crossings > MAX_CROSSINGS:
+        raise PdfError(f"a page's rules cross {crossings:,} times (limit {MAX_CROSSINGS:,}): not a report's table")
     found = TableFinder(geometry, _TABLE_SETTINGS).tables if len(geometry.edges) <= MAX_EDGES else []
     tables = [t for t in found if len(t.cells) > 1]
     placed: list[tuple[float, list[list[str]]]] = []
@@ -416,6 +476,7 @@ def extract(data: bytes) -> Extracted:
                 strays += [(index + 1, stray) for stray in found.strays]
             else:
                 rows += text_rows(text)
+            limits.check_rows(rows)
             after_table = labelled
             textpage.close()
             page.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -12,6 +13,15 @@ from nianbao.demo.counties import generated_world
 from nianbao.demo.server import PortalServer
 from nianbao.store import connect
 from tests.crawler.conftest import FAST, REPO, crawl_command, crawl_in
+
+
+def stored(folder: Path) -> int:
+    """Reports stored so far, read without writing (the crawl owns the database)."""
+    try:
+        with sqlite3.connect(f"file:{folder / 'r.db'}?mode=ro", uri=True) as db:
+            return db.execute("select count(*) from reports").fetchone()[0]
+    except sqlite3.OperationalError:  # no database or no tables yet
+        return 0
 
 
 def test_killed_crawl_resumes_without_refetching(tmp_path: Path) -> None:
@@ -23,7 +33,9 @@ def test_killed_crawl_resumes_without_refetching(tmp_path: Path) -> None:
         world.registry(server.base_url, tmp_path / "agencies.csv")
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
-        while server.document_downloads() < 10 and time.monotonic() < deadline and process.poll() is None:
+        # Killed once documents are being stored (they are parsed in worker processes,
+        # which start beside the crawl: the first downloads wait for them).
+        while not stored(tmp_path) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.02)
         process.send_signal(signal.SIGKILL)
         process.wait()

@@ -68,13 +68,49 @@ def test_garbage_that_looks_like_word_is_an_error() -> None:
     assert parsed.applications == {}
 
 
+def test_one_libreoffice_converts_every_document(word97: list[tuple[dict, bytes]]) -> None:
+    """Starting LibreOffice costs a second; converting with it running, tens of milliseconds."""
+    assert parse_bytes(word97[0][1], "first.doc").error is None
+    office = X.converter.office_pid
+    for index, (_, data) in enumerate(word97 * 2):
+        assert parse_bytes(data, f"again{index}.doc").error is None
+    assert X.converter.office_pid == office != 0
+
+
 def test_missing_libreoffice_is_an_error(word97: list[tuple[dict, bytes]], tmp_path, monkeypatch) -> None:
+    X.converter.close()
     monkeypatch.setenv("PATH", str(tmp_path))
     assert_one_line_error(parse_bytes(word97[0][1], "report.doc"), "LibreOffice (soffice) is not installed")
 
 
+def gone(pid: int, wait: float = 5) -> bool:
+    """Whether a process has ended (a killed one takes a moment to go) within ``wait`` s."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            if "(zombie)" in open(f"/proc/{pid}/status").read():
+                return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_conversion_over_its_time_limit_is_killed(word97: list[tuple[dict, bytes]], monkeypatch) -> None:
-    monkeypatch.setattr(X, "CONVERT_TIMEOUT", 0.2)
+    """The late LibreOffice is gone, and the next document gets a fresh one."""
+    assert parse_bytes(word97[0][1], "warm.doc").error is None
+    late = X.converter.office_pid
+    monkeypatch.setattr(X, "CONVERT_TIMEOUT", 0.001)
     started = time.perf_counter()
     assert_one_line_error(parse_bytes(word97[0][1], "report.doc"), "did not finish within")
     assert time.perf_counter() - started < 5
+    assert gone(late)
+    monkeypatch.setattr(X, "CONVERT_TIMEOUT", 60)
+    assert parse_bytes(word97[0][1], "next.doc").error is None
+    assert X.converter.office_pid not in (0, late)
+
+
+def test_libreoffice_over_its_memory_limit_is_killed(word97: list[tuple[dict, bytes]], monkeypatch) -> None:
+    monkeypatch.setattr(X, "CONVERT_MEMORY_MB", 1)
+    X.converter.close()
+    assert_one_line_error(parse_bytes(word97[0][1], "report.doc"), "LibreOffice used more than 1 MB")

@@ -18,6 +18,7 @@ from parsers import html as H
 from parsers import parse_bytes
 from parsers import template as T
 from tests.parsers import cms_pages as P
+from parsers.limits import Budget
 from tests.parsers import generated
 from tests.parsers.conftest import review
 from tests.parsers.generated import assert_same_report, cases
@@ -93,7 +94,7 @@ def test_rowspan_colspan_expanded_into_a_full_grid() -> None:
             "<tr><td>C<br>D</td></tr>"
             "<tbody><tr><td>E</td><td colspan='x'>F</td><td rowspan='9'>G</td></tr></tbody></table>")
     table = H._document(page.encode(), None).find(".//table")
-    assert H.expand(table) == [["A", "A", "B"], ["A", "A", "C\nD"], ["E", "F", "G"]]
+    assert H.expand(table, Budget()) == [["A", "A", "B"], ["A", "A", "C\nD"], ["E", "F", "G"]]
 
 
 def test_hand_written_table_with_merged_cells() -> None:
@@ -261,7 +262,7 @@ def test_expanded_rows_short_of_a_td_are_handed_on_short() -> None:
             "<tr><td>乙</td><td>3</td></tr><tr><td>丙</td><td></td><td>4</td></tr>"
             "<tr><td></td><td></td><td></td><td></td><td></td></tr></table>")
     table = H._document(page.encode(), None).find(".//table")
-    assert H.expand(table) == [["组", "甲", "1", "2", ""], ["组", "乙", "3"], ["组", "丙", "", "4", ""],
+    assert H.expand(table, Budget()) == [["组", "甲", "1", "2", ""], ["组", "乙", "3"], ["组", "丙", "", "4", ""],
                                ["", "", "", "", ""]]
 
 
