@@ -204,9 +204,19 @@ def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> list[
     by pdfplumber's table finder) as grids, the lines around them (and tables drawn
     without rules) split into cells by the gaps between words."""
     geometry = PageGeometry(page)
-    chars = page_chars(textpage, geometry.height)
-    found = TableFinder(geometry, _TABLE_SETTINGS).tables if len(geometry.edges) <= MAX_EDGES else []
-    tables = [t for t in found if len(t.cells) > 1]
+    return layout_rows(geometry, page_chars(textpage, geometry.height))
+
+
+def find_tables(geometry: object, settings: dict = _TABLE_SETTINGS) -> list:
+    """The ruled tables (of more than one cell) pdfplumber's table finder sees in the edges."""
+    found = TableFinder(geometry, settings).tables if len(geometry.edges) <= MAX_EDGES else []
+    return [t for t in found if len(t.cells) > 1]
+
+
+def layout_rows(geometry: object, chars: list[dict], settings: dict = _TABLE_SETTINGS) -> list[list[str]]:
+    """Rows of a page given its ruling edges (``geometry.edges``, ``.bbox``) and its
+    characters or words (OCR hands words of a scan here, in pixels)."""
+    tables = find_tables(geometry, settings)
     placed: list[tuple[float, list[list[str]]]] = []
     loose = chars
     for table in tables:
@@ -233,6 +243,7 @@ class Extracted:
     texts: list[str]
     rows: list[list[str]]
     title: str | None
+    scan: object = None  # ``ocr.Scan``: the pages without a text layer, read by OCR
 
 
 def extract(data: bytes) -> Extracted:
@@ -245,17 +256,25 @@ def extract(data: bytes) -> Extracted:
         texts: list[str] = []
         rows: list[list[str]] = []
         after_table = False  # a table may run onto the next page without any label on it
+        scan = None
         for index in range(len(document)):
             page = document[index]
             textpage = page.get_textpage()
             text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+            if not text.strip():  # a scanned page: OCR (whose libraries load only for one)
+                from parsers.ocr import Scan
+                scan = scan or Scan()
+                read = scan.read_pdf_page(page, index + 1)
+                text, page_rows = read.text, read.rows
+            else:
+                tables = has_table_labels(text) or after_table
+                page_rows = table_page_rows(page, textpage) if tables else text_rows(text)
             texts.append(text)
-            labelled = has_table_labels(text)
-            rows += table_page_rows(page, textpage) if labelled or after_table else text_rows(text)
-            after_table = labelled
+            rows += page_rows
+            after_table = has_table_labels(text)
             textpage.close()
             page.close()
-        return Extracted(texts, rows, title)
+        return Extracted(texts, rows, title, scan)
     finally:
         document.close()
 
@@ -268,11 +287,14 @@ def parse(data: bytes, source: str) -> Report:
     texts = extracted.texts
     printed = sum(len(re.sub(r"\s", "", text)) for text in texts)
     if printed < MIN_TEXT_CHARS:
+        why = "".join(f"; {w}" for w in (extracted.scan.warnings[:1] if extracted.scan else []))
         return Report.failed(source, "pdf", f"no text layer (scanned PDF?): {len(texts)} page(s), "
-                                            f"{printed} characters of text")
+                                            f"{printed} characters of text{why}")
     report = Report(source=source, file_type="pdf", text="\n".join(t.strip("\n") for t in texts))
     meta.describe(report, title=extracted.title)
     grid.fill_tables(report, extracted.rows)
+    if extracted.scan:
+        extracted.scan.mark(report)
     if not (report.active or report.applications or report.review_litigation):
         blank = sum(not text.strip() for text in texts)
         if blank:
