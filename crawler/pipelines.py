@@ -56,7 +56,7 @@ class StorePipeline:
 
     def _store(self, spider: Any, portal: Any, item: dict[str, Any], digest: str) -> str:
         url, page = item["url"], item["page"]
-        report = parse_bytes(item["body"], url, item["content_type"])
+        report = parse_bytes(item["body"], url, item["content_type"], item.get("images"))
         if report.error:
             portal.errors += 1
             store.record_crawl_error(spider.db, url, portal.only_agency, f"cannot parse: {report.error}")

@@ -11,11 +11,12 @@ report, unless its article shows the tables as images, which is said so.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import lxml.html
 from lxml import etree
 
-from parsers import grid, meta
+from parsers import grid, meta, pictures
 from parsers import template as T
 from parsers.encoding import decode
 from parsers.report import Report
@@ -37,6 +38,7 @@ MAX_CELLS = 200_000  # positions of one expanded table
 VISIBLE_DATE = re.compile(rf"({'|'.join(meta.PUBLISHED_LABELS)})\s*[:：]?\s*"
                           r"((?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}[:时]\d{1,2}分?)?)")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_IMG = re.compile(rb"<img", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 
 
@@ -78,6 +80,17 @@ def page_meta(data: bytes, declared: str | None = None) -> dict:
         "date": _visible_date(document),
         "links": [(a.get("href"), _text(a)) for a in document.iter("a") if a.get("href")],
     }
+
+
+def article_pictures(data: bytes, declared: str | None = None) -> list[str]:
+    """The ``src`` of a page's pictures, as written, for the crawler to fetch when the
+    page has no template table as text (its tables may be pictures)."""
+    if not _IMG.search(data):
+        return []
+    document = _document(data, declared)
+    if find_article(document) is not None:
+        return []
+    return list(dict.fromkeys(img.get("src").strip() for img in pictures.content_images(document)))
 
 
 # --- tables ------------------------------------------------------------------------------
@@ -153,14 +166,15 @@ class Walker:
     """The article in reading order: a paragraph (or a line broken by <br>) is a one-cell
     row, a data table its expanded rows, a layout table the rows of what its cells hold."""
 
-    def __init__(self) -> None:
+    def __init__(self, read: Mapping | None = None) -> None:
+        self.read = read or {}  # src → ``ocr.Page``: a picture's rows stand where it stands
         self.rows: list[list[str]] = []
         self.lines: list[str] = []
         self._current: list[str] = []
 
     @classmethod
-    def of(cls, element: etree._Element) -> "Walker":
-        walker = cls()
+    def of(cls, element: etree._Element, read: Mapping | None = None) -> "Walker":
+        walker = cls(read)
         walker.walk(element)
         walker._flush()
         return walker
@@ -175,6 +189,12 @@ class Walker:
                 self._current.append(child.tail)
 
     def _child(self, child: etree._Element) -> None:
+        if child.tag == "img" and (child.get("src") or "").strip() in self.read:
+            self._flush()
+            page = self.read[child.get("src").strip()]
+            self.rows += page.rows
+            self.lines += page.text.splitlines()
+            return
         if child.tag == "table":
             self._flush()
             if _holds_tables(child):
@@ -216,13 +236,16 @@ def _common_ancestor(elements: list[etree._Element]) -> etree._Element:
     return common
 
 
-def find_article(document: etree._Element) -> etree._Element | None:
-    """The element holding the report: the innermost one around every template table,
-    widened to the article when the tables sit in a container of their own."""
-    tables = [t for t in document.iter("table") if not _holds_tables(t) and is_template_table(t)]
+def find_article(document: etree._Element, anchors: list[etree._Element] | None = None) -> etree._Element | None:
+    """The element holding the report: the innermost one around every template table
+    (or every one of ``anchors``: the pictures of tables), widened to the article when
+    the tables sit in a container of their own."""
+    tables = anchors or [t for t in document.iter("table") if not _holds_tables(t) and is_template_table(t)]
     if not tables:
         return None
     article = _common_ancestor(tables)
+    if article.tag == "img":
+        article = article.getparent()
     enclosing = next((e for e in (article, *article.iterancestors()) if e.tag == "table"), None)
     if enclosing is not None and not _holds_tables(enclosing):
         article = enclosing.getparent()  # the one template table itself: its surroundings
@@ -235,15 +258,9 @@ def find_article(document: etree._Element) -> etree._Element | None:
     return article
 
 
-def _article_images(document: etree._Element) -> int:
-    """Images of the page that may be content (not icons, spacers or logos in GIF/SVG)."""
-    body = document.find("body")
-    if body is None:
-        return 0
-    return sum(1 for img in body.iter("img") if not (img.get("src") or "").lower().endswith((".gif", ".ico", ".svg")))
-
-
-def parse(data: bytes, source: str) -> Report:
+def parse(data: bytes, source: str, images: Mapping[str, bytes] | None = None) -> Report:
+    """``images``: the bytes of the article's pictures by ``src``, fetched by the crawler
+    (``article_pictures``); tables shown as pictures are read by OCR."""
     document = _document(data, None)
     for element in list(document.iter(*DROP_TAGS)):
         if element.getparent() is not None:
@@ -260,15 +277,24 @@ def parse(data: bytes, source: str) -> Report:
     heading = document.find(".//h1")
     title_text = next((t for t in (_text(e) for e in (title, heading) if e is not None) if t), None)
     article = find_article(document)
+    # no template table as text: the tables may be pictures, read by OCR
+    read, scan = pictures.read(pictures.content_images(document), images) if article is None and images else ({}, None)
+    if any(page.rows for page in read.values()):
+        article = find_article(document, [img for img in document.iter("img") if img.get("src", "").strip() in read])
     if article is None:
         page_text = _text(document)
         named = title_text or hints.get("ArticleTitle") or ""
-        if _article_images(document) and any(w in named for w in REPORT_WORDS):
+        if pictures.content_images(document) and any(w in named for w in REPORT_WORDS):
             return Report.failed(source, "html", f"the report's tables are images, not text ({named[:60]})")
         return Report.failed(source, "html", f"not an annual report: no disclosure tables on the page "
                                              f"({(named or page_text)[:40]!r})")
-    walker = Walker.of(article)
+    walker = Walker.of(article, read)
     report = Report(source=source, file_type="html", text="\n".join(walker.lines))
     meta.describe(report, title=title_text, meta=hints)
     grid.fill_tables(report, walker.rows)
+    if read:
+        scan.mark(report)
+        if not (report.active or report.applications or report.review_litigation):
+            return Report.failed(source, "html", "the report's tables are images, and OCR read no disclosure "
+                                                 f"table in them ({(title_text or '')[:60]})")
     return report

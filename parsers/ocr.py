@@ -300,13 +300,28 @@ class Scan:
         self.warnings += read.warnings
         return read
 
+    def read_picture(self, data: bytes, where: str) -> Page:
+        """A picture of a report page's article (PNG, JPEG, GIF…), within ``MAX_PAGES``."""
+        if self.pages >= MAX_PAGES:
+            self.warnings.append(f"OCR: picture {where} not read (limit of {MAX_PAGES} pictures)")
+            return Page()
+        try:
+            check_available()
+        except OcrError as exc:
+            self.warnings.append(f"picture {where} not read; {exc}")
+            return Page()
+        read = read_picture(data, where)
+        self.pages += bool(read.rows)
+        self.warnings += read.warnings
+        return read
+
     def mark(self, report: Report) -> None:
         """Say that values were read by OCR: the report, and each table it filled is in doubt."""
         if not self.pages:
             report.warnings += self.warnings
             return
         report.ocr = True
-        report.warnings += [f"{self.pages} page(s) without a text layer read by OCR", *self.warnings]
+        report.warnings += [f"{self.pages} scanned page(s) or picture(s) read by OCR", *self.warnings]
         for table in OCR_TABLES:
             if getattr(report, table):
                 report.doubt(table)

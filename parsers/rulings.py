@@ -21,9 +21,10 @@ SKEW_STEPS = (0.5, 0.1, 0.02)
 SKEW_WIDTH = 800  # the page is levelled on a copy this wide: enough to see lines of text
 DARK = 150  # grey level below which a pixel is ink
 RULE_DARK = 210  # a rule one pixel thin comes out of levelling as a pale grey pair of pixels
-# A rule is a run of ink at least this share of the page's side (and this many pixels).
-RULE_SHARE = 0.035
-MIN_RULE = 30
+# A rule is a run of ink at least this share of the page's longer side, and this many
+# pixels: longer than any stroke of a character read at ~30 pixels a character.
+RULE_SHARE = 0.03
+MIN_RULE = 60
 GAP = 4  # pixels of a rule that may be missing (noise, a faint scan) before it breaks
 
 
@@ -96,8 +97,9 @@ def find_rules(gray: Image.Image) -> Rules:
     """The ruling lines of a level page, and the page with them painted white."""
     ink = np.asarray(gray) < RULE_DARK
     height, width = ink.shape
-    horizontal = _runs(ink, max(MIN_RULE, int(width * RULE_SHARE)))
-    vertical = _runs(ink.T, max(MIN_RULE, int(height * RULE_SHARE))).T
+    length = max(MIN_RULE, int(max(width, height) * RULE_SHARE))
+    horizontal = _runs(ink, length)
+    vertical = _runs(ink.T, length).T
     rules = horizontal | vertical
     grown = rules.copy()  # the rule's soft edge, which would print as a stroke
     grown[1:] |= rules[:-1]

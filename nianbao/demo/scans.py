@@ -27,7 +27,8 @@ from nianbao.demo import documents as D
 SPECKS = 0.0015  # share of a scanned page's pixels turned to dust
 MAX_LEAN = 1.2  # degrees a scanned page may lean either way
 TABLE_MARGIN = 6  # points of white kept around a table cut out of a page
-PAGE_BOTTOM = 80  # points from a page's foot: a table reaching them runs onto the next page
+# Which table a cut-out shows, by words of it: 二 (0), 三 (1), 四 (2).
+TABLE_WORDS = (("第二十条", 0), ("申请人情况", 1), ("予以公开", 1), ("复议", 2))
 PICTURE_FORMATS = ("PNG", "JPEG", "GIF")
 
 
@@ -68,18 +69,17 @@ def table_pictures(report: dict, dpi: int) -> list[list[Image.Image]]:
     pdf = D.render_pdf(report)
     images = rendered_pages(pdf, dpi)
     scale = dpi / 72
-    tables: list[list[Image.Image]] = []
-    ran_on = False
+    tables: list[list[Image.Image]] = [[], [], []]
+    which = 0
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         for page, image in zip(document.pages, images):
-            for index, table in enumerate(page.find_tables()):
+            for table in page.find_tables():
                 x0, top, x1, bottom = table.bbox
-                box = tuple(round(v * scale) for v in (x0 - TABLE_MARGIN, top - TABLE_MARGIN,
-                                                       x1 + TABLE_MARGIN, bottom + TABLE_MARGIN))
-                if not (index == 0 and ran_on):
-                    tables.append([])
-                tables[-1].append(image.crop(box))
-                ran_on = bottom > page.height - PAGE_BOTTOM
+                text = page.crop(table.bbox).extract_text()
+                # a table without a word of its own runs on from the page before
+                which = next((index for word, index in TABLE_WORDS if word in text), which)
+                tables[which].append(image.crop(tuple(round(v * scale) for v in (
+                    x0 - TABLE_MARGIN, top - TABLE_MARGIN, x1 + TABLE_MARGIN, bottom + TABLE_MARGIN))))
     return tables
 
 
