@@ -5,17 +5,21 @@ The table is rebuilt from where the words stand, not from Tesseract's lines: the
 is levelled and its ruling lines found (``parsers.rulings``); the rules go to the same
 table finder a text PDF's drawn lines go to, with the words in place of characters
 (``pdf.layout_rows``), so merged cells and blank cells keep their columns. A page
-without rules is split into cells where the words stand apart. A number Tesseract is
-not confident of is left blank with a warning — null, never a guess. Every limit
-(pages, pixels, seconds) ends in a warning, never a hang.
+without rules is split into cells where the words stand apart. Each ruled cell is read
+alone, and a cell without Chinese twice (by the Chinese model and by a digits-only
+reading): a number the readings do not agree on, or that Tesseract is not confident
+of, is left blank with a warning — null, never a guess. Every limit (pages, pixels,
+seconds) ends in a warning, never a hang.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass, field
 
 import pytesseract
@@ -30,7 +34,7 @@ OCR_TABLES = ("active", "applications", "review_litigation")  # the Report field
 TESSERACT_CONFIG = "--psm 6"
 MAX_PAGES = 30  # pages of one document read by OCR: a longer scan is not an annual report
 MAX_PIXELS = 40_000_000  # of one image or rendered page (an A4 page at 200 dpi is 3.9 M)
-SECONDS_PER_PAGE = 60
+SECONDS_PER_PAGE = 60  # all Tesseract runs of one page or picture together
 RENDER_DPI = 200  # a PDF page without text is rendered at this resolution to be read
 # Pictures narrower than this are enlarged: a page's table shot at screen resolution
 # has characters too small for Tesseract.
@@ -42,13 +46,14 @@ SURE_CONFIDENCE = 85  # a number one reading of a cell gives while the other see
 # Cells without Chinese are read again by the English model limited to what a number has.
 NUMBERS_LANGUAGE = "eng"
 NUMBERS_CONFIG = "--psm 6 -c tessedit_char_whitelist=0123456789.-"
-CELL_INSET = 3  # pixels of a cell's edge left out of its second reading (what is left of the rule)
+CELL_INSET = 3  # pixels of a cell's edge left out of its reading (what is left of the rule)
 INK_MARGIN = 4  # white pixels kept round the ink of a cell cut out to be read
-STRIP_PAD = 12  # white pixels around each cell in the strip of cells read again
-STRIP_HEIGHT = 30000  # pixels of one column of that strip (Tesseract reads at most 32767)
+STRIP_PAD = 12  # white pixels around each cell in the stack of cells read at once
+STRIP_HEIGHT = 30000  # pixels of one column of that stack (Tesseract reads at most 32767)
 _CHINESE = re.compile(r"[\u3400-\u9fff]")
 # Tesseract cuts Chinese text into words; the text joins them back.
-_SPLIT_CHINESE = re.compile(r"(?<=[\u3400-\u9fff，。、“”：；（）])\s+(?=[\u3400-\u9fff，。、“”：；（）])")
+_CJK = "\u3400-\u9fff，。、“”：；（）"
+_SPLIT_CHINESE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _NUMBER = re.compile(r"[-\d.,]*\d[-\d.,]*")
 # Words that are only what is left of a ruling line.
 _RULE_DEBRIS = frozenset("|丨｜lI[]")
@@ -81,11 +86,18 @@ class ScanGeometry:
 
 
 def check_available() -> None:
-    """Raise ``OcrError`` unless Tesseract and its simplified-Chinese model are installed."""
-    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
-        raise OcrError("OCR unavailable: tesseract is not installed")
-    if LANGUAGE not in pytesseract.get_languages(config=""):
-        raise OcrError(f"OCR unavailable: tesseract has no {LANGUAGE} model")
+    """Raise ``OcrError`` unless Tesseract and its models are installed."""
+    missing = _missing(pytesseract.pytesseract.tesseract_cmd)
+    if missing:
+        raise OcrError(f"OCR unavailable: {missing}")
+
+
+@functools.cache
+def _missing(command: str) -> str | None:
+    if shutil.which(command) is None:
+        return "tesseract is not installed"
+    models = pytesseract.get_languages(config="")
+    return next((f"tesseract has no {m} model" for m in (LANGUAGE, NUMBERS_LANGUAGE) if m not in models), None)
 
 
 def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> dict:
@@ -99,10 +111,12 @@ def geometry(rules: rulings.Rules, size: tuple[int, int]) -> ScanGeometry:
     return ScanGeometry((0, 0, size[0], size[1]), edges)
 
 
-def words(image: Image.Image, language: str = LANGUAGE, config: str = TESSERACT_CONFIG) -> list[dict]:
-    """Tesseract's words as ``pdf`` characters (boxes in pixels), with their confidence."""
+def words(image: Image.Image, deadline: float, language: str = LANGUAGE,
+          config: str = TESSERACT_CONFIG) -> list[dict]:
+    """Tesseract's words as ``pdf`` characters (boxes in pixels), with their confidence.
+    Past ``deadline`` (``time.monotonic``) Tesseract is stopped: ``RuntimeError``."""
     data = pytesseract.image_to_data(image, lang=language, config=config, output_type=pytesseract.Output.DICT,
-                                     timeout=SECONDS_PER_PAGE)
+                                     timeout=max(0.01, deadline - time.monotonic()))
     line_of = lambda i: (data["block_num"][i], data["par_num"][i], data["line_num"][i])  # noqa: E731
     # a word's baseline is its line's foot: a glyph's own box (一, 、) floats above it
     lines = {line_of(i): (data["top"][i] + data["height"][i], data["height"][i])
@@ -132,7 +146,8 @@ def _inked(image: Image.Image, box: Box) -> Box | None:
             min(x1, x0 + ink[2] + INK_MARGIN), min(bottom, top + ink[3] + INK_MARGIN))
 
 
-def read_cells(image: Image.Image, boxes: list[Box], language: str, config: str) -> list[list[dict]]:
+def read_cells(image: Image.Image, boxes: list[Box], deadline: float, language: str,
+               config: str) -> list[list[dict]]:
     """The words of each box read alone: the inked part of each box is cut out, and the
     pieces stacked with white between them (one Tesseract run for all; a stack past
     ``STRIP_HEIGHT`` goes on in a column far to the right), each word put back where
@@ -155,10 +170,11 @@ def read_cells(image: Image.Image, boxes: list[Box], language: str, config: str)
                       255)
     for (_, box), corner in zip(inked, placed):
         strip.paste(image.crop(box), corner)
-    for word in words(strip, language, config):
+    for word in words(strip, deadline, language, config):
         cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
         for (k, (x0, top, x1, bottom)), (px, py) in zip(inked, placed):
-            if px - STRIP_PAD <= cx <= px + x1 - x0 + STRIP_PAD and py - STRIP_PAD <= cy <= py + bottom - top + STRIP_PAD:
+            if abs(cx - px - (x1 - x0) / 2) <= (x1 - x0) / 2 + STRIP_PAD and \
+                    abs(cy - py - (bottom - top) / 2) <= (bottom - top) / 2 + STRIP_PAD:
                 dx, dy = x0 - px, top - py
                 found[k].append({**word, "x0": word["x0"] + dx, "x1": word["x1"] + dx, "top": word["top"] + dy,
                                  "bottom": word["bottom"] + dy, "base": word["base"] + dy})
@@ -200,17 +216,18 @@ def settle_number(first: list[dict], second: list[dict], where: str, warnings: l
     return []
 
 
-def read_table_cells(image: Image.Image, cells: list[tuple[float, float, float, float]], where: str,
-                     warnings: list[str]) -> list[dict]:
+def read_table_cells(image: Image.Image, cells: list[tuple[float, float, float, float]], deadline: float,
+                     where: str, warnings: list[str]) -> list[dict]:
     """The words of a page's ruled cells: each cell read alone by the Chinese model, and
     a cell with no Chinese in it read again by the digits-only reading, its number taken
     only where the two readings agree (``settle_number``)."""
     boxes = [box for box in map(_inset, cells) if box]
     if not boxes:
         return []
-    first = read_cells(image, boxes, LANGUAGE, TESSERACT_CONFIG)
+    first = read_cells(image, boxes, deadline, LANGUAGE, TESSERACT_CONFIG)
     numeric = [k for k, found in enumerate(first) if not any(_CHINESE.search(w["text"]) for w in found)]
-    second = read_cells(image, [boxes[k] for k in numeric], NUMBERS_LANGUAGE, NUMBERS_CONFIG) if numeric else []
+    second = read_cells(image, [boxes[k] for k in numeric], deadline, NUMBERS_LANGUAGE, NUMBERS_CONFIG) \
+        if numeric else []
     for k, found in zip(numeric, second):
         first[k] = settle_number(first[k], found, where, warnings)
     return [{**word, "settled": True} for found in first for word in found]
@@ -233,7 +250,7 @@ def read_image(image: Image.Image, where: str) -> Page:
     """One page or picture: levelled, its rules found and taken out; the text around its
     tables read as a page, each cell of its ruled tables read alone, and every word
     placed in the table the rules draw (or split by the gaps between words)."""
-    page = Page()
+    page, deadline = Page(), time.monotonic() + SECONDS_PER_PAGE
     gray = image.convert("L")
     if gray.width < READ_WIDTH:
         factor = min(MAX_ENLARGE, READ_WIDTH / gray.width)
@@ -247,8 +264,8 @@ def read_image(image: Image.Image, where: str) -> Page:
     for table in tables:
         around.paste(255, tuple(round(v) for v in table.bbox))
     try:
-        chars = words(around) + read_table_cells(clean, [cell for table in tables for cell in table.cells],
-                                                  where, page.warnings)
+        cells = [cell for table in tables for cell in table.cells]
+        chars = words(around, deadline) + read_table_cells(clean, cells, deadline, where, page.warnings)
     except RuntimeError as exc:  # pytesseract's timeout
         page.warnings.append(f"OCR {where}: gave up after {SECONDS_PER_PAGE} s ({exc})")
         return page
@@ -262,7 +279,7 @@ def read_picture(data: bytes, where: str) -> Page:
     try:
         image = Image.open(io.BytesIO(data))
         width, height = image.size
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         return Page(warnings=[f"OCR {where}: not a readable image ({type(exc).__name__})"])
     if width * height > MAX_PIXELS:
         return Page(warnings=[f"OCR {where}: image of {width}x{height} pixels is past the limit of "

@@ -108,4 +108,5 @@ def find_rules(gray: Image.Image) -> Rules:
     grown[:, :-1] |= rules[:, 1:]
     clean = np.asarray(gray).copy()
     clean[grown] = 255
-    return Rules(_lines(horizontal), [(x0, y0, x1, y1) for y0, x0, y1, x1 in _lines(vertical.T)], Image.fromarray(clean))
+    upright = [(x0, y0, x1, y1) for y0, x0, y1, x1 in _lines(vertical.T)]
+    return Rules(_lines(horizontal), upright, Image.fromarray(clean))
