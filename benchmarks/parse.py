@@ -34,6 +34,7 @@ TARGETS = {"html": 50, "docx": 50, "txt": 50, "pdf": 5}
 PEAK_TARGET_MB = 300
 OCR_TABLES = ("active", "applications", "review_litigation")
 OCR_PAGE_SECONDS = 5
+SCAN_DPI = (200, 150)  # scans alternate between these resolutions
 # Prose added to every sample so its PDF runs to ~5 pages, the length of a typical report.
 EXTRA_PROSE = ("（{n}）深化重点领域信息公开。围绕财政预决算、重大建设项目、公共资源配置、社会公益事业等重点领域，"
                "及时准确发布相关信息，全年累计发布重点领域信息若干条，并通过政务新媒体同步推送，方便群众查阅。"
@@ -113,8 +114,9 @@ def scan_corpus(root: Path, count: int) -> list[Path]:
         year = 2020 if template == "2019" else 2021 + i % 4
         report = D.sample_report(i, agency=AGENCIES[i % len(AGENCIES)], year=year, template=template,
                                  balanced=i % 5 != 0, blanks=i % 4 == 0)
-        path = folder / f"s{i:03d}.pdf"
-        path.write_bytes(scans.scanned_pdf(report, seed=i, dpi=(200, 150)[i % 2]))
+        path = folder / f"s{i:03d}-{SCAN_DPI[i % 2]}dpi.pdf"
+        if not path.exists():  # a scan made before is kept: making one takes seconds
+            path.write_bytes(scans.scanned_pdf(report, seed=i, dpi=SCAN_DPI[i % 2]))
         path.with_suffix(".json").write_text(json.dumps({t: report[t] for t in OCR_TABLES}))
         files.append(path)
     return files

@@ -40,7 +40,7 @@ RENDER_DPI = 200  # a PDF page without text is rendered at this resolution to be
 # has characters too small for Tesseract.
 READ_WIDTH = 1600
 MAX_ENLARGE = 3.0
-MIN_IMAGE_SIDE = 100  # smaller pictures are icons and spacers, never a table
+MIN_IMAGE_SIDE = 32  # pictures this thin are icons and spacers (one row of a table is taller)
 MIN_CONFIDENCE = 70  # Tesseract's word confidence (0–100) below which a number is not taken
 SURE_CONFIDENCE = 85  # a number one reading of a cell gives while the other sees none
 # Cells without Chinese are read again by the English model limited to what a number has.
@@ -216,16 +216,24 @@ def settle_number(first: list[dict], second: list[dict], where: str, warnings: l
     return []
 
 
+def may_be_number(found: list[dict]) -> bool:
+    """Whether a cell's Chinese reading may be a number misread: no Chinese, or a
+    character or two the Chinese model is not sure of (``1`` read as ``上``)."""
+    chinese = [w for w in found if _CHINESE.search(w["text"])]
+    return not chinese or (sum(len(w["text"]) for w in found) <= 2
+                           and all(w["conf"] < SURE_CONFIDENCE for w in chinese))
+
+
 def read_table_cells(image: Image.Image, cells: list[tuple[float, float, float, float]], deadline: float,
                      where: str, warnings: list[str]) -> list[dict]:
     """The words of a page's ruled cells: each cell read alone by the Chinese model, and
-    a cell with no Chinese in it read again by the digits-only reading, its number taken
-    only where the two readings agree (``settle_number``)."""
+    a cell that may hold a number read again by the digits-only reading, its number
+    taken only where the two readings agree (``settle_number``)."""
     boxes = [box for box in map(_inset, cells) if box]
     if not boxes:
         return []
     first = read_cells(image, boxes, deadline, LANGUAGE, TESSERACT_CONFIG)
-    numeric = [k for k, found in enumerate(first) if not any(_CHINESE.search(w["text"]) for w in found)]
+    numeric = [k for k, found in enumerate(first) if may_be_number(found)]
     second = read_cells(image, [boxes[k] for k in numeric], deadline, NUMBERS_LANGUAGE, NUMBERS_CONFIG) \
         if numeric else []
     for k, found in zip(numeric, second):

@@ -75,7 +75,7 @@ def table_pictures(report: dict, dpi: int) -> list[list[Image.Image]]:
         for page, image in zip(document.pages, images):
             for table in page.find_tables():
                 x0, top, x1, bottom = table.bbox
-                text = page.crop(table.bbox).extract_text()
+                text = "".join(cell or "" for row in table.extract() for cell in row)
                 # a table without a word of its own runs on from the page before
                 which = next((index for word, index in TABLE_WORDS if word in text), which)
                 tables[which].append(image.crop(tuple(round(v * scale) for v in (

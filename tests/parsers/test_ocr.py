@@ -74,7 +74,7 @@ def test_page_with_tables_as_pictures() -> None:
     assert parse_bytes(page, "images.html").error.startswith("the report's tables are images, not text")
     parsed = parse_bytes(page, "images.html", images=pictures)
     assert parsed.file_type == "html"
-    assert_read_by_ocr(parsed, report, least_right=0.75)
+    assert_read_by_ocr(parsed, report, least_right=0.9)
 
 
 @pytest.mark.skipif(not (REAL / "budget-2026.pdf").is_file(), reason="the shared real files are not here")
