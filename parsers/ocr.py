@@ -55,6 +55,7 @@ _CHINESE = re.compile(r"[\u3400-\u9fff]")
 _CJK = "\u3400-\u9fff，。、“”：；（）"
 _SPLIT_CHINESE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _NUMBER = re.compile(r"[-\d.,]*\d[-\d.,]*")
+_BARE_ORDINAL = re.compile(r"\d{1,2}")
 # Words that are only what is left of a ruling line.
 _RULE_DEBRIS = frozenset("|丨｜lI[]")
 # The table finder on a scan: rules meet within a few pixels, not exactly.
@@ -238,7 +239,16 @@ def read_table_cells(image: Image.Image, cells: list[tuple[float, float, float, 
         if numeric else []
     for k, found in zip(numeric, second):
         first[k] = settle_number(first[k], found, where, warnings)
-    return [{**word, "settled": True} for found in first for word in found]
+    return [{**word, "settled": True} for found in first for word in with_ordinal(found)]
+
+
+def with_ordinal(found: list[dict]) -> list[dict]:
+    """A label cell whose ordinal lost its dot (``3 其他`` for ``3.其他``) gets it back:
+    the template's labels are recognised after their ordinal, which needs the dot."""
+    ordered = sorted(found, key=lambda w: (w["base"], w["x0"]))
+    if len(ordered) > 1 and _BARE_ORDINAL.fullmatch(ordered[0]["text"]) and _CHINESE.match(ordered[1]["text"]):
+        return [{**ordered[0], "text": ordered[0]["text"] + "."}, *ordered[1:]]
+    return found
 
 
 def confident(chars: list[dict], where: str, warnings: list[str]) -> list[dict]:
