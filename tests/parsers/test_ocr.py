@@ -157,3 +157,18 @@ def test_dust_is_not_read_as_digits() -> None:
     page = scans.scanned(Image.new("L", (1240, 1754), 255), random.Random(3))
     read = ocr.read_image(page, "page 1")
     assert not any(ch.isdigit() for row in read.rows for cell in row for ch in cell)
+
+
+def test_a_label_cell_gets_back_the_dot_of_its_ordinal() -> None:
+    fixed = ocr.with_ordinal([{**word("3", 90), "x0": 0}, {**word("其他", 90), "x0": 30}])
+    assert [w["text"] for w in fixed] == ["3.", "其他"]
+    number = [word("3", 90)]
+    assert ocr.with_ordinal(number) == number
+
+
+@pytest.mark.parametrize(("texts", "maybe"), [
+    ([("12", 90)], True), ([], True), ([("上", 40)], True),   # a digit the Chinese model misread
+    ([("总计", 95)], False), ([("1.属于国家秘密", 40)], False),
+])
+def test_which_cells_are_read_again_as_numbers(texts, maybe) -> None:
+    assert ocr.may_be_number([word(text, confidence) for text, confidence in texts]) is maybe
