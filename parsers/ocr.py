@@ -107,6 +107,7 @@ def _edge(orientation: str, x0: float, top: float, x1: float, bottom: float) -> 
 
 
 def geometry(rules: rulings.Rules, size: tuple[int, int]) -> ScanGeometry:
+    """The rules as the table finder's edges: each a line through the middle of its box."""
     edges = [_edge("h", x0, (y0 + y1) / 2, x1, (y0 + y1) / 2) for x0, y0, x1, y1 in rules.horizontal]
     edges += [_edge("v", (x0 + x1) / 2, y0, (x0 + x1) / 2, y1) for x0, y0, x1, y1 in rules.vertical]
     return ScanGeometry((0, 0, size[0], size[1]), edges)
@@ -284,8 +285,8 @@ def read_image(image: Image.Image, where: str) -> Page:
     try:
         cells = [cell for table in tables for cell in table.cells]
         chars = words(around, deadline) + read_table_cells(clean, cells, deadline, where, page.warnings)
-    except RuntimeError as exc:  # pytesseract's timeout
-        page.warnings.append(f"OCR {where}: gave up after {SECONDS_PER_PAGE} s ({exc})")
+    except RuntimeError as exc:  # pytesseract's timeout, or Tesseract failing
+        page.warnings.append(f"OCR {where}: not read within the limit of {SECONDS_PER_PAGE} s a page ({exc})")
         return page
     page.text = "\n".join(_SPLIT_CHINESE.sub("", pdf._join(line)) for line in pdf._lines_of(chars))
     page.rows = pdf.layout_rows(scan, confident(chars, where, page.warnings), _SCAN_TABLES)

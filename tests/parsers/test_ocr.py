@@ -129,7 +129,7 @@ def test_limits_end_in_warnings(monkeypatch) -> None:
     assert ocr.read_picture(b"GIF89a not really", "bad.gif").warnings[0].startswith("OCR bad.gif: not a readable image")
     monkeypatch.setattr(ocr, "SECONDS_PER_PAGE", 0.01)
     slow = ocr.read_image(grid_page(0.5), "page 1")
-    assert slow.rows == [] and "gave up after" in slow.warnings[0]
+    assert slow.rows == [] and "not read within the limit of" in slow.warnings[0]
 
 
 def blank_scan(pages: int) -> bytes:
