@@ -10,7 +10,7 @@ waits on the network: ``ParsePool.parse`` blocks, so the pipeline calls it from 
 
 Frames on the workers' pipes: an 8-byte big-endian length, then the payload. A worker
 first says ``READY`` once it has imported every parser (the limits are for parsing, not
-for starting up), then answers each pickled ``(data, source, content_type)`` with a
+for starting up), then answers each pickled ``(data, source, content_type, images)`` with a
 ``Report`` as JSON: a worker runs parsers on untrusted bytes, so what comes back from it
 is data, never a pickle that could run code in the crawler.
 """
@@ -118,7 +118,7 @@ class Worker:
                                         stdout=subprocess.PIPE, start_new_session=True)
         self.started = False
 
-    def send(self, request: tuple[bytes, str, str | None]) -> None:
+    def send(self, request: tuple[bytes, str, str | None, dict[str, bytes] | None]) -> None:
         assert self.process.stdin is not None and self.process.stdout is not None
         if not self.started:
             if not select.select([self.process.stdout], [], [], START_TIMEOUT)[0] or \
@@ -170,14 +170,15 @@ class ParsePool:
         for _ in range(limits.workers):
             self.idle.put(None)  # a worker not started yet
 
-    def parse(self, data: bytes, source: str, content_type: str | None = None) -> Report:
+    def parse(self, data: bytes, source: str, content_type: str | None = None,
+              images: dict[str, bytes] | None = None) -> Report:
         worker = self.idle.get()
         if worker is None:
             worker = Worker()
             self.workers.append(worker)
         try:
             try:
-                worker.send((data, source, content_type))
+                worker.send((data, source, content_type, images))
                 answer = worker.answer(self.limits)
             except (OSError, EOFError):
                 worker.kill()
@@ -215,10 +216,10 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     write_frame(answers, READY)
     while True:
         try:
-            data, source, content_type = pickle.loads(read_frame(requests))
+            data, source, content_type, images = pickle.loads(read_frame(requests))
         except EOFError:
             return
-        report = parse_bytes(data, source, content_type)
+        report = parse_bytes(data, source, content_type, images)
         write_frame(answers, json.dumps(dataclasses.asdict(report), ensure_ascii=False).encode())
 
 

@@ -55,7 +55,8 @@ class StorePipeline:
 
         assert self.pool is not None and self.threads is not None
         return await deferred_to_future(threads.deferToThreadPool(
-            reactor, self.threads, self.pool.parse, item["body"], item["url"], item["content_type"]))
+            reactor, self.threads, self.pool.parse, item["body"], item["url"], item["content_type"],
+            item.get("images")))
 
     async def _process(self, spider: Any, portal: Any, item: dict[str, Any]) -> dict[str, Any]:
         known = spider.known_for(portal, item["url"]) or {}

@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
         # Documents are parsed in this many worker processes; a worker over either limit
         # on one document is killed and replaced, and the document is a crawl error.
         "parse_workers": 2,
-        "parse_seconds": 30,
+        "parse_seconds": 180,   # a scanned report is read by OCR at a few seconds a page
         "parse_memory_mb": 1024,
     },
     "deadlines": {

@@ -7,6 +7,7 @@ the server claims, because portals mislabel attachments and extensions lie.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from parsers.limits import LimitError
@@ -49,15 +50,18 @@ PARSER_MODULES = {
 }
 
 
-def parse_bytes(data: bytes, source: str, content_type: str | None = None) -> Report:
-    """Parse one document; any failure becomes ``Report.error``, never an exception."""
+def parse_bytes(data: bytes, source: str, content_type: str | None = None,
+                images: Mapping[str, bytes] | None = None) -> Report:
+    """Parse one document; any failure becomes ``Report.error``, never an exception.
+    ``images``: a report page's pictures by ``src`` (``html.article_pictures``), read by OCR."""
     file_type = sniff(data, source, content_type)
     if not data.strip():
         return Report.failed(source, file_type, "empty document")
     if len(data) > MAX_DOCUMENT_BYTES:
         return Report.failed(source, file_type, f"document larger than {MAX_DOCUMENT_BYTES // 2**20} MB")
     try:
-        return importlib.import_module(PARSER_MODULES[file_type]).parse(data, source)
+        module = importlib.import_module(PARSER_MODULES[file_type])
+        return module.parse(data, source, images) if images and file_type == "html" else module.parse(data, source)
     except LimitError as exc:
         return Report.failed(source, file_type, str(exc))
     except Exception as exc:  # a damaged file must not stop the files after it

@@ -30,8 +30,6 @@ _SPACE_RUNS = re.compile(r"\s+")
 _ORDINAL_MARK = re.compile(r"^\s*([一二三四五六])(?:\s*[、，,.．:：]|\s)")
 # A cell with more text than this is the page's layout around content, not a table's cell.
 MAX_DATA_CELL_CHARS = 300
-# Image files that are icons, spacers or logos, not content.
-ICON_SUFFIXES = (".gif", ".ico", ".svg")
 
 
 def is_template_table(table: etree._Element) -> bool:
@@ -158,10 +156,3 @@ def names_report(titles: list[str]) -> bool:
     joined = " ".join(titles)
     return (any(any(w in t for w in identity.REPORT_WORDS) and any(w in t for w in identity.DISCLOSURE_WORDS)
                 for t in titles) and identity.decoy_word(joined) is None)
-
-
-def article_images(article: etree._Element) -> list[str]:
-    """The ``src`` of every image in the article that may be content (a table printed as a
-    picture): where OCR is to look. Icons, spacers and logos (GIF/ICO/SVG) are left out."""
-    sources = (img.get("src") or "" for img in article.iter("img"))
-    return [src for src in sources if src and not src.lower().split("?")[0].endswith(ICON_SUFFIXES)]

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 
 import lxml.html
 from lxml import etree
 
 from parsers import article as A
-from parsers import grid, identity, limits, meta
+from parsers import grid, identity, limits, meta, pictures
 from parsers.encoding import decode
 from parsers.report import Report
 from parsers.text import split_line
@@ -33,6 +34,7 @@ BLOCK_TAGS = frozenset(("p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "l
                         "tbody", "thead", "tfoot", "main", "aside", "figure", "figcaption", "address"))
 MAX_SPAN = 100  # rows or columns one cell may cover
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_IMG = re.compile(rb"<img", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _SOURCE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")  # a line break of the page's source: a space
 # Spaces that editors print between cells of a pasted table (Word's tab runs, &emsp;): plain
@@ -153,15 +155,16 @@ class Walker:
     cells split as the text parser splits a line; a table's rows are rows, except the
     rows of a layout table, whose cells are walked as the article they hold."""
 
-    def __init__(self) -> None:
+    def __init__(self, read: Mapping | None = None) -> None:
+        self.read = read or {}  # src → ``ocr.Page``: a picture's rows stand where it stands
         self.rows: list[list[str]] = []
         self.lines: list[str] = []
         self._current: list[str] = []
         self.budget = limits.Budget()
 
     @classmethod
-    def of(cls, element: etree._Element) -> "Walker":
-        walker = cls()
+    def of(cls, element: etree._Element, read: Mapping | None = None) -> "Walker":
+        walker = cls(read)
         walker.walk(element)
         walker._flush()
         return walker
@@ -176,6 +179,12 @@ class Walker:
                 self._current.append(child.tail)
 
     def _child(self, child: etree._Element) -> None:
+        if child.tag == "img" and (child.get("src") or "").strip() in self.read:
+            self._flush()
+            page = self.read[child.get("src").strip()]
+            self.rows += page.rows
+            self.lines += page.text.splitlines()
+            return
         if child.tag == "table":
             self._flush()
             self._table(child)
@@ -237,7 +246,7 @@ def _refusal(document: etree._Element, titles: list[str], source: str, why: str 
     """Why a page is not read as a report, in one line."""
     named = titles[0] if titles else _text(document)
     body = document.find("body")
-    images = A.article_images(body) if body is not None else []
+    images = pictures.content_images(body) if body is not None else []
     if images and any(w in named for w in identity.REPORT_WORDS):
         return Report.failed(source, "html", f"the report's tables are images, not text ({named[:60]})")
     return Report.failed(source, "html",
@@ -258,15 +267,31 @@ def _values(table: object) -> list:
 
 def _note_unread(report: Report, article: etree._Element) -> None:
     """Say which tables were not read and, when the article shows pictures, that they are
-    where the tables are (OCR reads ``parsers.article.article_images``)."""
+    where the tables are (OCR reads ``parsers.pictures.content_images``)."""
     unread = [name for key, name in TABLE_NAMES.items() if all(v is None for v in _values(getattr(report, key)))]
-    images = A.article_images(article)
+    images = pictures.content_images(article)
     if unread and images:
         report.warnings.append(f"tables {'、'.join(unread)} not read: the article shows them as "
                                f"{len(images)} images, not text")
 
 
-def parse(data: bytes, source: str) -> Report:
+def article_pictures(data: bytes, declared: str | None = None) -> list[str]:
+    """The ``src`` of a page's pictures, as written, for the crawler to fetch when the
+    page has no template table as text (its tables may be pictures, read by OCR)."""
+    if not _IMG.search(data):
+        return []
+    document = _document(data, declared)
+    _drop_non_content(document)
+    article = A.find_article(document)
+    if article is not None and article.tables:
+        return []
+    root = article.element if article is not None else document
+    return list(dict.fromkeys(img.get("src").strip() for img in pictures.content_images(root)))
+
+
+def parse(data: bytes, source: str, images: Mapping[str, bytes] | None = None) -> Report:
+    """``images``: the bytes of the article's pictures by ``src``, fetched by the crawler
+    (``article_pictures``); tables shown as pictures are read by OCR."""
     limits.check_tags(data)
     document = _document(data, None)
     _drop_non_content(document)
@@ -276,7 +301,9 @@ def parse(data: bytes, source: str) -> Report:
     article = A.find_article(document)
     if article is None:
         return _refusal(document, titles, source)
-    walker = Walker.of(article.element)
+    read, scan = (pictures.read(pictures.content_images(article.element), images)
+                  if images and not article.tables else ({}, None))
+    walker = Walker.of(article.element, read)
     report = Report(source=source, file_type="html", text="\n".join(walker.lines))
     meta.describe(report, title=next((t for t in headings if t), None), meta=hints)
     visible = _visible_date(document)
@@ -286,5 +313,7 @@ def parse(data: bytes, source: str) -> Report:
     if why:
         return _refusal(document, titles, source, why)
     grid.fill_tables(report, walker.rows)
+    if scan is not None and read:
+        scan.mark(report)
     _note_unread(report, article.element)
     return report

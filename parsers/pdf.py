@@ -403,8 +403,20 @@ def table_page_rows(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> Table
         len(_snap(e["x0"] for e in geometry.edges if e["orientation"] == "v"))
     if crossings > MAX_CROSSINGS:
         raise PdfError(f"a page's rules cross {crossings:,} times (limit {MAX_CROSSINGS:,}): not a report's table")
-    found = TableFinder(geometry, _TABLE_SETTINGS).tables if len(geometry.edges) <= MAX_EDGES else []
-    tables = [t for t in found if len(t.cells) > 1]
+    return layout_rows(geometry, chars)
+
+
+def find_tables(geometry: object, settings: dict = _TABLE_SETTINGS) -> list:
+    """The ruled tables (of more than one cell) pdfplumber's table finder sees in the edges."""
+    found = TableFinder(geometry, settings).tables if len(geometry.edges) <= MAX_EDGES else []
+    return [t for t in found if len(t.cells) > 1]
+
+
+def layout_rows(geometry: object, chars: list[dict], settings: dict = _TABLE_SETTINGS) -> TablePage:
+    """Rows of a page given its ruling edges (``geometry.edges``, ``.bbox``) and its
+    characters or words (OCR hands words of a scan here, in pixels), and the numbers
+    printed outside every cell."""
+    tables = find_tables(geometry, settings)
     placed: list[tuple[float, list[list[str]]]] = []
     boxes: list[tuple[float, float, float, float]] = []
     strays: list[Stray] = []
@@ -448,6 +460,7 @@ class Extracted:
     rows: list[list[str]]
     title: str | None
     strays: list[tuple[int, Stray]]  # (page number, stray)
+    scan: object = None  # ``ocr.Scan``: the pages without a text layer, read by OCR
 
 
 def extract(data: bytes) -> Extracted:
@@ -461,6 +474,7 @@ def extract(data: bytes) -> Extracted:
         rows: list[list[str]] = []
         strays: list[tuple[int, Stray]] = []
         after_table = False  # a table may run onto the next page without any label on it
+        scan = None
         for index in range(len(document)):
             try:
                 page = document[index]
@@ -468,19 +482,24 @@ def extract(data: bytes) -> Extracted:
             except pdfium.PdfiumError:
                 raise PdfError(f"damaged PDF: page {index + 1} of {len(document)} cannot be read") from None
             text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-            texts.append(text)
-            labelled = has_table_labels(text)
-            if labelled or after_table:
+            if not text.strip():  # a scanned page: OCR (whose libraries load only for one)
+                from parsers.ocr import Scan
+                scan = scan or Scan()
+                read = scan.read_pdf_page(page, index + 1)
+                text = read.text
+                rows += read.rows
+            elif has_table_labels(text) or after_table:
                 found = table_page_rows(page, textpage)
                 rows += found.rows
                 strays += [(index + 1, stray) for stray in found.strays]
             else:
                 rows += text_rows(text)
+            texts.append(text)
             limits.check_rows(rows)
-            after_table = labelled
+            after_table = has_table_labels(text)
             textpage.close()
             page.close()
-        return Extracted(texts, rows, title, strays)
+        return Extracted(texts, rows, title, strays, scan)
     finally:
         document.close()
 
@@ -493,8 +512,9 @@ def parse(data: bytes, source: str) -> Report:
     texts = extracted.texts
     printed = sum(len(re.sub(r"\s", "", text)) for text in texts)
     if printed < MIN_TEXT_CHARS:
+        why = "".join(f"; {w}" for w in (extracted.scan.warnings[:1] if extracted.scan else []))
         return Report.failed(source, "pdf", f"no text layer (scanned PDF?): {len(texts)} page(s), "
-                                            f"{printed} characters of text")
+                                            f"{printed} characters of text{why}")
     report = Report(source=source, file_type="pdf", text="\n".join(t.strip("\n") for t in texts))
     meta.describe(report, title=extracted.title)
     grid.fill_tables(report, extracted.rows)
@@ -502,6 +522,8 @@ def parse(data: bytes, source: str) -> Report:
         report.warnings.append(f"page {number}: number {stray.text!r} printed outside every table cell, ignored")
         for table in stray.tables:
             report.doubt(table)
+    if extracted.scan:
+        extracted.scan.mark(report)
     if not (report.active or report.applications or report.review_litigation):
         blank = sum(not text.strip() for text in texts)
         if blank:

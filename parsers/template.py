@@ -63,7 +63,7 @@ APPLICATION_ROWS: tuple[Field, ...] = (
     Field("unavailable.unclear", "三（四）3.补正后申请内容仍不明确", ("不明确", "补正后")),
     Field("not_processed.complaint", "三（五）1.信访举报投诉类申请", ("信访", "举报投诉")),
     Field("not_processed.duplicate", "三（五）2.重复申请", ("重复申请",)),
-    Field("not_processed.publication", "三（五）3.要求提供公开出版物", ("出版物",)),
+    Field("not_processed.publication", "三（五）3.要求提供公开出版物", ("出版物", "提供+公开出版")),
     Field("not_processed.excessive", "三（五）4.无正当理由大量反复申请", ("大量反复", "反复申请", "无正当理由+大量")),
     Field("not_processed.confirmation", "三（五）5.要求行政机关确认或重新出具已获取信息",
           ("确认+重新出具", "重新出具", "已获取信息", "行政机关确认", "确认+重新")),

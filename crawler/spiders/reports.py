@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import astuple
 from typing import Any, AsyncIterator, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -33,10 +33,12 @@ from crawler.redirects import RedirectRefused
 from crawler.removals import GONE_STATUSES, reconcile
 from crawler.revisit import Revisit
 from nianbao import config, store, urls
+from parsers import html
 from parsers.identity import agencies_from, title_years
 
 # Request kinds whose failure is worth a crawl_errors row; a dead navigation link is not.
 REPORTED_FAILURES = ("start", "list", "report", "attachment")
+MAX_PICTURE_BYTES = 10 * 2**20  # one picture of a report page, fetched to be read by OCR
 # Request kinds whose failure leaves this crawl's view of what the portal lists incomplete.
 LISTING_KINDS = ("start", "nav", "list", "report")
 
@@ -247,7 +249,31 @@ class ReportsSpider(scrapy.Spider):
             for link in attachments:
                 yield from self.follow(portal, Link(link.url, "attachment", link.text), response.meta["depth"], page)
             return
-        yield self._item(portal, response, page)
+        item = self._item(portal, response, page)
+        yield from self._pictures(portal, item, html.article_pictures(response.body, response.encoding), {})
+
+    def _pictures(self, portal: Portal, item: dict, wanted: list[str], got: dict[str, bytes]) -> Iterator[Any]:
+        """A report page's pictures (tables pasted as images, read by OCR), fetched one
+        after the other and handed on with the page; one that fails is left out."""
+        if not wanted:
+            yield {**item, "images": got} if got else item
+            return
+        portal.pending += 1
+        meta = {"portal": portal.start_url, "kind": "picture", "item": item, "wanted": wanted, "got": got,
+                "download_maxsize": MAX_PICTURE_BYTES}
+        yield Request(urljoin(item["url"], wanted[0]), meta=meta, cookies=portal.cookies or None,
+                      callback=self.picture, errback=self.picture, dont_filter=True)
+
+    def picture(self, outcome: Any) -> Iterator[Any]:
+        """One picture fetched (a response) or not (a failure): on to the next."""
+        meta = outcome.meta if isinstance(outcome, Response) else outcome.request.meta
+        portal = self.portals[meta["portal"]]
+        portal.pending -= 1
+        got = dict(meta["got"])
+        if isinstance(outcome, Response) and outcome.status == 200:
+            got[meta["wanted"][0]] = outcome.body
+        yield from self._pictures(portal, meta["item"], meta["wanted"][1:], got)
+        self.maybe_done(portal)
 
     def _unchanged(self, portal: Portal, url: str, checked: bool = False) -> Iterator[Any]:
         """A 304 (``checked``) or a recheck not yet due: the stored report stands; an article

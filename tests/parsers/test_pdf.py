@@ -131,10 +131,12 @@ def scan_pdf() -> bytes:
     return out.getvalue()
 
 
-def test_scan_without_text_layer_is_an_error_not_zeros() -> None:
+def test_scan_without_text_layer_is_read_by_ocr_and_said_so() -> None:
     parsed = parse_bytes(scan_pdf(), "scan.pdf")
-    assert parsed.error.startswith("no text layer (scanned PDF?)")
-    assert parsed.applications == {} and parsed.format is None
+    assert parsed.error is None and parsed.ocr
+    assert (parsed.agency, parsed.year) == ("汉阴县卫生健康局", 2023)
+    assert "*" in parsed.doubts["applications"]
+    assert set(parsed.applications["new"].values()) <= {0, None}  # read, or null: never another number
 
 
 def test_truncated_pdf(exported) -> None:
