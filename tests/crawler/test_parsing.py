@@ -73,7 +73,7 @@ def test_a_document_over_the_memory_limit_is_an_error_and_its_worker_replaced(po
 
 
 def test_limits_are_settings(tmp_path) -> None:
-    assert Limits.from_settings(config.load(tmp_path / "none.toml", environ={})["crawl"]) == Limits(30, 1024, 2)
+    assert Limits.from_settings(config.load(tmp_path / "none.toml", environ={})["crawl"]) == Limits(180, 1024, 2)
     (tmp_path / "nianbao.toml").write_text("[crawl]\nparse_seconds = 5\nparse_workers = 1\n", encoding="utf-8")
     crawl = from_config(config.load(tmp_path / "nianbao.toml", environ={})["crawl"])
     assert Limits.from_settings(crawl["NIANBAO_PARSE_LIMITS"]) == Limits(5, 1024, 1)
