@@ -5,8 +5,8 @@ state): requests go through scrapy-redis's ``Scheduler`` into ``FleetQueue``, wh
 scripts keep one queue per host and hand a request out only while its host has fewer than
 ``concurrent_per_host`` requests leased to the whole fleet and its delay has passed. A
 popped request is a lease: the worker renews it while it works and acknowledges it once
-the callback's requests are queued and its items are in the ingest stream (one MULTI, so
-both or neither). A killed worker stops renewing; its leases expire and go back to the
+the callback's requests are queued and its items are in the ingest stream (the items and
+the acknowledgement in one MULTI, so both or neither). A killed worker stops renewing; its leases expire and go back to the
 front of their host's queue. The crawl has ended when the seeds are in, no request is
 queued and none is leased (``finished``, atomic in Redis).
 
@@ -42,6 +42,7 @@ warnings.filterwarnings("ignore", message="Passing a 'spider' argument to StatsC
 PREFIX = "nianbao:"
 STREAM = PREFIX + "stream"
 LEASE = "fleet_lease"   # request.meta key: the lease a popped request is held under
+ACK = "acknowledge"     # the item type that ends an answer's lease (``FleetSpider._acknowledged``)
 # Portal fields a worker ships with each acknowledged request and then starts again from
 # zero; ``nianbao.ingest`` adds the counts, joins the sets and ANDs listing_complete.
 PORTAL_COUNTS = ("pages", "documents", "errors")
@@ -152,16 +153,34 @@ return 1
 }
 
 
+class CountedConnection:
+    """Mixed into the client's connection class: every command or pipeline sent is one
+    round trip to Redis, counted for this process (the figure the benchmark reports)."""
+
+    sent = 0
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        CountedConnection.sent += 1
+        super().send_packed_command(command, check_health)  # type: ignore[misc]
+
+
 class Fleet:
     """One process's handle on the shared crawl: the queue scripts, its own leases, and
     the messages for the ingest stream that wait for the next acknowledgement."""
 
     def __init__(self, url: str) -> None:
         self.redis = redis.Redis.from_url(url)
+        pool = self.redis.connection_pool
+        pool.connection_class = type("Counted" + pool.connection_class.__name__,
+                                     (CountedConnection, pool.connection_class), {})
         self.scripts = {name: self.redis.register_script(_HELPERS + body) for name, body in SCRIPTS.items()}
         self.leases: set[int] = set()
         self.outbox: list[dict[str, Any]] = []
         self.acknowledged = 0
+
+    @property
+    def round_trips(self) -> int:
+        return CountedConnection.sent
 
     def _run(self, name: str, *args: Any, client: Any = None) -> Any:
         return self.scripts[name](args=[PREFIX, *args], client=client)
@@ -258,6 +277,13 @@ class Fleet:
         """Ingested entries leave the stream (they hold whole documents)."""
         if entry_ids:
             self.redis.xdel(STREAM, *entry_ids)
+
+    def share_cookies(self, portal: str, cookies: dict[str, str]) -> None:
+        self.redis.hset(PREFIX + "cookies", portal, json.dumps(cookies))
+
+    def cookies(self, portal: str) -> dict[str, str]:
+        raw = self.redis.hget(PREFIX + "cookies", portal)
+        return json.loads(raw) if raw else {}
 
     def save_summary(self, summary: dict[str, Any]) -> None:
         self.redis.set(PREFIX + "summary", json.dumps(summary, ensure_ascii=False))
@@ -368,8 +394,11 @@ class FleetSpider(ReportsSpider):
         return self._acknowledged(super().failed(failure), failure.request)
 
     def _acknowledged(self, outputs: Iterator[Any], request: Request) -> Iterator[Any]:
-        """The callback's output, then its lease ends together with what it taught. Scrapy
-        may interleave callbacks, so the running one's lease is set at each resumption."""
+        """The callback's output, then an ``ACK`` item for ``StreamPipeline``. Scrapy reads
+        a callback's output ahead of handling it, but handles it one at a time
+        (CONCURRENT_ITEMS = 1): when the ``ACK`` is handled, every request before it is
+        queued and every item sent. Links are claimed under the answer's lease, which is
+        set at each resumption since Scrapy may interleave callbacks."""
         lease = request.meta.get(LEASE)
         try:
             while True:
@@ -377,12 +406,18 @@ class FleetSpider(ReportsSpider):
                 try:
                     output = next(outputs)
                 except StopIteration:
-                    return
+                    break
                 yield output
+        except Exception:   # as Scrapy would log it; the lease must still end
+            self.logger.exception("callback for %s failed", request.url)
         finally:
             self.lease = None
-            self._ship(self.portals[request.meta["portal"]])
-            self.fleet.flush(lease)
+        yield {"type": ACK, "portal": request.meta["portal"], "lease": lease}
+
+    def acknowledge(self, item: dict[str, Any]) -> None:
+        """An answer fully handled: its lease ends with what it taught, in one transaction."""
+        self._ship(self.portals[item["portal"]])
+        self.fleet.flush(item["lease"])
 
     def _ship(self, portal: Portal) -> None:
         """What this worker learnt of ``portal`` (and the crawl) since the last message."""
@@ -400,6 +435,25 @@ class FleetSpider(ReportsSpider):
         portal.listing_complete = True
         self.outcomes, self.listed = {}, {}
 
+    def _shielded(self, portal: Portal, request: Request) -> Iterator[Request]:
+        """A shield's cookie any worker got serves every worker."""
+        if not portal.cookies:
+            portal.cookies.update(self.fleet.cookies(portal.start_url))
+        yield from super()._shielded(portal, request)
+
+    def _past_shield(self, portal: Portal, meta: dict) -> Iterator[Request | dict]:
+        yield from super()._past_shield(portal, meta)
+        if portal.cookies:
+            self.fleet.share_cookies(portal.start_url, portal.cookies)
+
+    def send_waiting(self) -> Iterator[Request]:
+        """Documents that wait here for a shield's cookie another worker's browser got."""
+        for portal in self.portals.values():
+            cookies = self.fleet.cookies(portal.start_url) if portal.waiting else {}
+            if cookies:
+                portal.cookies.update(cookies)
+                yield from self._past_shield(portal, {})
+
     def maybe_done(self, portal: Portal) -> None:
         """A worker sees only part of a portal; ``nianbao ingest`` reports portals."""
 
@@ -407,7 +461,8 @@ class FleetSpider(ReportsSpider):
         for portal in self.portals.values():
             self._ship(portal)
         self.fleet.flush(None)
-        self.summary = {"requests": self.fleet.acknowledged, "finish_reason": reason}
+        self.summary = {"requests": self.fleet.acknowledged, "redis_round_trips": self.fleet.round_trips,
+                        "finish_reason": reason}
 
 
 class StreamPipeline:
@@ -421,6 +476,9 @@ class StreamPipeline:
 
     def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
         spider = spider or self.crawler.spider
+        if item["type"] == ACK:
+            spider.acknowledge(item)
+            return {"lease": item["lease"], "outcome": "acknowledged"}
         spider.fleet.emit("item", {key: value for key, value in item.items() if key != "body"}, item.get("body", b""))
         return {"url": item["url"], "outcome": "sent"}
 
@@ -452,6 +510,8 @@ class FleetExtension:
         except redis.RedisError as error:   # Redis away for a moment: the next tick tries again
             log.warning("fleet: %s", error)
             return
+        for request in spider.send_waiting():
+            self.crawler.engine.crawl(request)
         slot = getattr(self.crawler.engine, "_slot", None)
         if slot is not None:   # ask the shared queue now rather than at Scrapy's next 5 s heartbeat
             slot.nextcall.schedule()

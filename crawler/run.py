@@ -93,7 +93,9 @@ def _seed_fleet(settings: dict, db: Any, redis_url: str, rows: list[dict], years
             ingest.wait()
     if ingest.returncode != 0:
         raise UserError(f"nianbao ingest failed (exit status {ingest.returncode})")
-    return fleet.summary() or {}
+    here = getattr(crawler.spider, "summary", {})
+    return {**(fleet.summary() or {}), "requests_here": here.get("requests", 0),
+            "redis_round_trips_here": here.get("redis_round_trips", 0)}
 
 
 def _run(spider_cls: type, scrapy_settings: dict[str, Any], **spider_kwargs: Any) -> Any:

@@ -51,6 +51,7 @@ FLEET_SCHEDULING: dict[str, Any] = {
     "SCHEDULER_DUPEFILTER_KEY": "nianbao:dupefilter",
     "SCHEDULER_PERSIST": True,   # one worker closing must not empty the fleet's queue
     "ITEM_PIPELINES": {"crawler.distributed.StreamPipeline": 300},
+    "CONCURRENT_ITEMS": 1,   # an answer's acknowledgement must come after its outputs are handled
     "EXTENSIONS": {"crawler.distributed.FleetExtension": 500},
 }
 

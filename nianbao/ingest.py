@@ -38,8 +38,9 @@ def ingest(*, redis_url: str, db_path: str, files_dir: str) -> dict[str, Any]:
         if ended and not entries:
             break
     spider.closed_portals(spider, ended)
-    fleet.save_summary(spider.summary)
-    return spider.summary
+    summary = {**spider.summary, "ingest_redis_round_trips": fleet.round_trips}
+    fleet.save_summary(summary)
+    return summary
 
 
 def _handle(spider: ReportsSpider, pipeline: StorePipeline, kind: str, data: dict[str, Any], body: bytes) -> None:
