@@ -61,14 +61,18 @@ def run(world: World, workers: int, redis_port: int | None) -> dict[str, float]:
         started = time.monotonic()
         seeder = subprocess.Popen(command + (["--redis", url] if redis_port else []), cwd=REPO, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # Workers log to files: a pipe nobody reads until the end would stop them once full.
         helpers = [subprocess.Popen([NIANBAO, "crawl-worker", "--redis", url], cwd=REPO, env=env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                   for _ in range(workers - 1)]
+                                    stdout=subprocess.DEVNULL, stderr=(folder / f"worker{n}.log").open("w"))
+                   for n in range(workers - 1)]
         _, seeder_log = seeder.communicate()
         seconds = time.monotonic() - started
         if seeder.returncode != 0:
             sys.exit(f"crawl failed ({seeder.returncode}):\n{seeder_log[-2000:]}")
-        logs = [helper.communicate()[1] for helper in helpers]
+        logs = []
+        for n, helper in enumerate(helpers):
+            helper.wait()
+            logs.append((folder / f"worker{n}.log").read_text())
         crawl = summary_numbers(seeder_log, "crawl: ")
         round_trips = int(crawl.get("redis_round_trips_here", 0)) + int(crawl.get("ingest_redis_round_trips", 0))
         shares = [int(crawl.get("requests_here", 0))]
@@ -89,6 +93,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=800)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)   # each figure as soon as it is measured
     world = generated_world(args.portals, args.reports, seed=2)
     print(f"world: {len(world.sites)} portals on {len(world.sites)} loopback addresses, {len(world.agencies)} "
           f"agencies, {len(world.expected)} reports; {os.cpu_count()} cores on this machine")

@@ -47,6 +47,10 @@ ACK = "acknowledge"     # the item type that ends an answer's lease (``FleetSpid
 # zero; ``nianbao.ingest`` adds the counts, joins the sets and ANDs listing_complete.
 PORTAL_COUNTS = ("pages", "documents", "errors")
 PORTAL_SETS = ("linked", "gone", "reports")
+# Stream entries the ingest reads at once (each may hold a whole document), and the
+# backlog at which workers pause until the ingest catches up (Redis holds it in memory).
+READ_BATCH = 16
+MAX_BACKLOG = 2000
 # The spider's own writes a worker sends through the stream (``ReportsSpider.journal``).
 JOURNALLED = ("save_document", "record_crawl_error")
 
@@ -240,13 +244,15 @@ class Fleet:
     def queued(self) -> int:
         return int(self.redis.get(PREFIX + "queued") or 0)
 
-    def keep_alive(self) -> None:
-        """Renew this worker's leases and return any dead worker's to the queue."""
+    def keep_alive(self) -> int:
+        """Renew this worker's leases and return any dead worker's to the queue; the
+        number of stream entries the ingest has yet to store."""
         pipe = self.redis.pipeline(transaction=False)
         if self.leases:
             self._run("renew", *self.leases, client=pipe)
         self._run("requeue", client=pipe)
-        pipe.execute()
+        pipe.xlen(STREAM)
+        return int(pipe.execute()[-1])
 
     # --- the ingest stream --------------------------------------------------------------------
 
@@ -270,7 +276,7 @@ class Fleet:
 
     def read(self, after: str, block_ms: int | None) -> list[tuple[str, dict[bytes, bytes]]]:
         """Entries after ``after``, waiting up to ``block_ms`` for one (None: not at all)."""
-        found = self.redis.xread({STREAM: after}, count=100, block=block_ms)
+        found = self.redis.xread({STREAM: after}, count=READ_BATCH, block=block_ms)
         return [(entry_id.decode(), fields) for _, entries in found for entry_id, fields in entries]
 
     def forget(self, entry_ids: list[str]) -> None:
@@ -506,13 +512,19 @@ class FleetExtension:
 
     def tick(self, spider: FleetSpider) -> None:
         try:
-            spider.fleet.keep_alive()
+            backlog = spider.fleet.keep_alive()
         except redis.RedisError as error:   # Redis away for a moment: the next tick tries again
             log.warning("fleet: %s", error)
             return
+        engine = self.crawler.engine
+        if backlog > MAX_BACKLOG and not engine.paused:
+            log.warning("fleet: the ingest is %d entries behind; this worker pauses", backlog)
+            engine.pause()
+        elif backlog <= MAX_BACKLOG // 2 and engine.paused:
+            engine.unpause()
         for request in spider.send_waiting():
-            self.crawler.engine.crawl(request)
-        slot = getattr(self.crawler.engine, "_slot", None)
+            engine.crawl(request)
+        slot = getattr(engine, "_slot", None)
         if slot is not None:   # ask the shared queue now rather than at Scrapy's next 5 s heartbeat
             slot.nextcall.schedule()
 
