@@ -49,7 +49,8 @@ def summary_numbers(text: str, prefix: str) -> dict[str, str]:
 
 
 def run(world: World, workers: int, redis_port: int | None) -> dict[str, float]:
-    """One crawl of ``world`` from an empty database; ``redis_port`` None: single-machine."""
+    """One crawl of ``world`` from an empty database; ``redis_port`` None: single-machine.
+    Each fleet crawl has a Redis database of its own (numbered by its workers)."""
     with tempfile.TemporaryDirectory(prefix="nianbao-dist-") as tmp, PortalServer(world) as server:
         folder = Path(tmp)
         (folder / "nianbao.toml").write_text(FAST, encoding="utf-8")
@@ -57,7 +58,7 @@ def run(world: World, workers: int, redis_port: int | None) -> dict[str, float]:
         env = {**os.environ, "NIANBAO_CONFIG": str(folder / "nianbao.toml")}
         command = [NIANBAO, "crawl", "--registry", str(folder / "agencies.csv"), "--db", str(folder / "r.db"),
                    "--files", str(folder / "files"), "--years", world.years]
-        url = f"redis://127.0.0.1:{redis_port}/0"
+        url = f"redis://127.0.0.1:{redis_port}/{workers}"
         started = time.monotonic()
         seeder = subprocess.Popen(command + (["--redis", url] if redis_port else []), cwd=REPO, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -192,8 +192,9 @@ class Fleet:
     # --- the crawl's description, written by the seeding process -----------------------------
 
     def publish(self, spec: dict[str, Any], limits: dict[str, float], known: list[dict], listings: list[dict]) -> None:
-        """Start a crawl afresh: what an earlier crawl left is deleted; the spec goes last,
-        since a waiting worker starts as soon as it sees it."""
+        """Start a crawl afresh: what an earlier crawl left is deleted, its spec first and
+        the new spec last, since a waiting worker starts as soon as it sees one (``current``)."""
+        self.redis.delete(PREFIX + "spec")
         keys = list(self.redis.scan_iter(match=PREFIX + "*", count=1000))
         for start in range(0, len(keys), 1000):
             self.redis.delete(*keys[start:start + 1000])
@@ -207,6 +208,11 @@ class Fleet:
     def spec(self) -> dict[str, Any] | None:
         raw = self.redis.get(PREFIX + "spec")
         return json.loads(raw) if raw else None
+
+    def current(self) -> dict[str, Any] | None:
+        """The spec of a crawl a worker may join: published and not over."""
+        spec = self.spec()
+        return None if spec is None or self.redis.exists(PREFIX + "done", PREFIX + "ended") else spec
 
     def seeded(self) -> None:
         self.redis.set(PREFIX + "seeded", 1)
@@ -422,7 +428,9 @@ class FleetSpider(ReportsSpider):
 
     def acknowledge(self, item: dict[str, Any]) -> None:
         """An answer fully handled: its lease ends with what it taught, in one transaction."""
-        self._ship(self.portals[item["portal"]])
+        portal = self.portals.get(item["portal"])
+        if portal is not None:   # else the callback failed on an unknown portal, and said so
+            self._ship(portal)
         self.fleet.flush(item["lease"])
 
     def _ship(self, portal: Portal) -> None:

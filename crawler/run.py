@@ -61,7 +61,7 @@ def crawl(settings: dict, *, db_path: str, registry: str, files_dir: str, years:
 def work(settings: dict, *, redis_url: str) -> dict:
     """``nianbao crawl-worker``: one more worker for the fleet's crawl; writes no database."""
     fleet = Fleet(redis_url)
-    while fleet.spec() is None:   # the seeding process has not published its crawl yet
+    while fleet.current() is None:   # the seeding process has not published its crawl yet
         time.sleep(0.2)
     crawler = _run(FleetSpider, {**from_config(settings["crawl"]), **fleet_settings(redis_url),
                                  "LOG_INSTALL_ROOT_HANDLER": False}, fleet=fleet)

@@ -48,13 +48,20 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 def _config(folder: Path, lease_seconds: float = 30) -> dict[str, str]:
-    (folder / "nianbao.toml").write_text(FAST + f"lease_seconds = {lease_seconds}\n", encoding="utf-8")
+    """FAST, but with a fleet-wide delay per host, so that the crawl outlasts a worker's start."""
+    (folder / "nianbao.toml").write_text(FAST.replace("download_delay = 0", "download_delay = 0.2") +
+                                         f"lease_seconds = {lease_seconds}\n", encoding="utf-8")
     return {**os.environ, "NIANBAO_CONFIG": str(folder / "nianbao.toml")}
 
 
 def _worker(redis_url: str, env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen([NIANBAO, "crawl-worker", "--redis", redis_url], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    """A ``crawl-worker``, returned once it waits on Redis for a crawl to join."""
+    worker = subprocess.Popen([NIANBAO, "crawl-worker", "--redis", redis_url], cwd=REPO, env=env,
+                              stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    client, deadline = redis.Redis.from_url(redis_url), time.monotonic() + 60
+    while len(client.client_list()) < 2 and worker.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return worker
 
 
 def _requests_served(log: Path) -> int:
@@ -93,9 +100,9 @@ def test_two_workers_find_every_report_once_within_the_fleet_limit(tmp_path: Pat
     env = _config(tmp_path)
     with PortalServer(world) as server:
         world.registry(server.base_url, tmp_path / "agencies.csv")
+        worker = _worker(redis_url, env, tmp_path / "worker.log")
         seeder = subprocess.Popen(crawl_command(tmp_path, world.years) + ["--redis", redis_url], cwd=REPO, env=env,
                                   stdout=subprocess.DEVNULL, stderr=(tmp_path / "seeder.log").open("w"))
-        worker = _worker(redis_url, env, tmp_path / "worker.log")
         assert seeder.wait(timeout=240) == 0, (tmp_path / "seeder.log").read_text()[-3000:]
         assert worker.wait(timeout=60) == 0, (tmp_path / "worker.log").read_text()[-3000:]
     stored = _stored(tmp_path / "r.db")
@@ -117,9 +124,9 @@ def test_a_worker_killed_midway_loses_nothing_and_stores_nothing_twice(tmp_path:
     env = _config(tmp_path, lease_seconds=3)
     with PortalServer(world) as server:
         world.registry(server.base_url, tmp_path / "agencies.csv")
+        doomed = _worker(redis_url, env, tmp_path / "doomed.log")
         seeder = subprocess.Popen(crawl_command(tmp_path, world.years) + ["--redis", redis_url], cwd=REPO, env=env,
                                   stdout=subprocess.DEVNULL, stderr=(tmp_path / "seeder.log").open("w"))
-        doomed = _worker(redis_url, env, tmp_path / "doomed.log")
         deadline = time.monotonic() + 120
         while server.document_downloads() < 15 and time.monotonic() < deadline and doomed.poll() is None:
             time.sleep(0.02)
@@ -145,9 +152,9 @@ def test_a_shielded_portal_is_passed_once_for_the_fleet(tmp_path: Path, redis_ur
     with PortalServer(world) as server:
         rows = [row for row in world.registry(server.base_url) if row["agency_id"].startswith(SHIELDED_REGION)]
         write_registry(tmp_path / "agencies.csv", rows)
+        worker = _worker(redis_url, env, tmp_path / "worker.log")
         seeder = subprocess.Popen(crawl_command(tmp_path, world.years) + ["--redis", redis_url], cwd=REPO, env=env,
                                   stdout=subprocess.DEVNULL, stderr=(tmp_path / "seeder.log").open("w"))
-        worker = _worker(redis_url, env, tmp_path / "worker.log")
         assert seeder.wait(timeout=240) == 0, (tmp_path / "seeder.log").read_text()[-3000:]
         assert worker.wait(timeout=60) == 0, (tmp_path / "worker.log").read_text()[-3000:]
         files = [(path, status) for _, _, path, status in server.log if path.endswith((".pdf", ".docx"))]
