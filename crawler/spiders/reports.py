@@ -228,8 +228,8 @@ class ReportsSpider(scrapy.Spider):
         if attachments:
             listed = ",".join(a.url for a in attachments)
             self.journal.save_document(self.db, {"url": response.url, "kind": "page", "status": "page",
-                                          "sha256": store.sha256(response.body), "attachments": listed,
-                                          "published_at": day, "published_at_source": source})
+                                                 "sha256": store.sha256(response.body), "attachments": listed,
+                                                 "published_at": day, "published_at_source": source})
             self.known[response.url] = {**self.known.get(response.url, {}), "attachments": listed}
             for link in attachments:
                 yield from self.follow(portal, Link(link.url, "attachment", link.text), response.meta["depth"], page)
