@@ -6,9 +6,13 @@ scripts keep one queue per host and hand a request out only while its host has f
 ``concurrent_per_host`` requests leased to the whole fleet and its delay has passed. A
 popped request is a lease: the worker renews it while it works and acknowledges it once
 the callback's requests are queued and its items are in the ingest stream (the items and
-the acknowledgement in one MULTI, so both or neither). A killed worker stops renewing; its leases expire and go back to the
-front of their host's queue. The crawl has ended when the seeds are in, no request is
-queued and none is leased (``finished``, atomic in Redis).
+the acknowledgement in one MULTI, so both or neither). A killed worker stops renewing;
+its leases expire and go back to the front of their host's queue, and the links its
+unacknowledged answers claimed are free again. The crawl has ended when the seeds are in,
+no request is queued and none is leased (``finished``, atomic in Redis).
+
+A worker joins the crawl that is published and not over, and ends with it: start a new
+crawl in the same Redis database only once the last one is over.
 
 Workers write no database: items, the spider's own writes (``ReportsSpider.journal``) and
 what each answered request taught about its portal (counts, links seen, reports found,
