@@ -49,7 +49,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 def _config(folder: Path, lease_seconds: float = 30) -> dict[str, str]:
     """FAST, but with a fleet-wide delay per host, so that the crawl outlasts a worker's start."""
-    (folder / "nianbao.toml").write_text(FAST.replace("download_delay = 0", "download_delay = 0.2") +
+    (folder / "nianbao.toml").write_text(FAST.replace("download_delay = 0", "download_delay = 0.5") +
                                          f"lease_seconds = {lease_seconds}\n", encoding="utf-8")
     return {**os.environ, "NIANBAO_CONFIG": str(folder / "nianbao.toml")}
 
