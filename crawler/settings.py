@@ -35,12 +35,30 @@ UNUSED_EXTENSIONS = ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extension
 # Set here, before Scrapy imports that middleware; a value set in the environment wins.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-# Local scheduling; swap these three for scrapy-redis's to share one queue between machines.
+# Local scheduling; ``fleet`` swaps these for scrapy-redis's to share one queue between machines.
 SCHEDULING: dict[str, Any] = {
     "SCHEDULER": "scrapy.core.scheduler.Scheduler",
     "DUPEFILTER_CLASS": "scrapy.dupefilters.RFPDupeFilter",
     "SCHEDULER_PERSIST": False,
 }
+
+# A crawl shared by a fleet of workers (``crawler.distributed``): scrapy-redis's scheduler over
+# the fleet's per-host queues in one Redis, items into the ingest stream instead of SQLite.
+FLEET_SCHEDULING: dict[str, Any] = {
+    "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+    "SCHEDULER_QUEUE_CLASS": "crawler.distributed.FleetQueue",
+    "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+    "SCHEDULER_DUPEFILTER_KEY": "nianbao:dupefilter",
+    "SCHEDULER_PERSIST": True,   # one worker closing must not empty the fleet's queue
+    "ITEM_PIPELINES": {"crawler.distributed.StreamPipeline": 300},
+    "CONCURRENT_ITEMS": 1,   # an answer's acknowledgement must come after its outputs are handled
+    "EXTENSIONS": {"crawler.distributed.FleetExtension": 500},
+}
+
+
+def fleet(redis_url: str) -> dict[str, Any]:
+    """The settings that turn a crawl into one worker of the fleet sharing ``redis_url``."""
+    return {**FLEET_SCHEDULING, "REDIS_URL": redis_url}
 
 
 def from_config(crawl: dict[str, Any]) -> dict[str, Any]:

@@ -68,12 +68,49 @@ def cmd_crawl(args: argparse.Namespace, settings: dict[str, Any]) -> int:
         registry=args.registry or settings["registry"],
         files_dir=args.files or settings["files"],
         years=config.parse_years(args.years or settings["years"]),
+        redis_url=_redis_url(args, settings, required=False),
+        config_path=args.config,
     )
     if args.json:
         _print_json(summary)
     # The process ends now: spare it the final garbage collection of the heap Scrapy,
     # Twisted and lxml leave behind (a tenth of a second, a tenth of an unchanged re-crawl).
     gc.freeze()
+    return 0
+
+
+def _redis_url(args: argparse.Namespace, settings: dict[str, Any], required: bool = True) -> str:
+    """``--redis``, else ``[crawl] redis``; checked here so a typo is one line, not a traceback."""
+    url = args.redis or settings["crawl"]["redis"]
+    if not url and required:
+        raise UserError("no Redis to work with: give --redis redis://HOST:PORT/DB or set [crawl] redis")
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise UserError(f"not a Redis URL (redis://HOST:PORT/DB): {url!r}")
+    if url:
+        import redis
+
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=5).ping()
+        except (redis.RedisError, ValueError) as exc:
+            raise UserError(f"cannot reach Redis at {url}: {exc}") from None
+    return url
+
+
+def cmd_crawl_worker(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from crawler.run import work
+
+    summary = work(settings, redis_url=_redis_url(args, settings))
+    if args.json:
+        _print_json(summary)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    from nianbao.ingest import ingest
+
+    summary = ingest(redis_url=_redis_url(args, settings), db_path=args.db, files_dir=args.files or settings["files"])
+    if args.json:
+        _print_json(summary)
     return 0
 
 
@@ -172,6 +209,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry", help="registry CSV (default data/agencies.csv)")
     p.add_argument("--files", help="where raw documents are kept (default data/files)")
     p.add_argument("--years", help="report years to keep, e.g. 2019-2025")
+    p.add_argument("--redis", help="share the crawl with workers through this Redis (redis://HOST:PORT/DB)")
+
+    p = command("crawl-worker", cmd_crawl_worker, "one more worker for a crawl shared through Redis; writes no database")
+    p.add_argument("--redis", help="the Redis the crawl was started with (redis://HOST:PORT/DB)")
+
+    p = command("ingest", cmd_ingest, "store what the workers of a crawl shared through Redis send (nianbao crawl "
+                                      "--redis runs it)")
+    p.add_argument("--redis", help="the Redis the crawl was started with (redis://HOST:PORT/DB)")
+    p.add_argument("--files", help="where raw documents are kept (default data/files)")
 
     p = command("parse", cmd_parse, "parse local report files and print them as JSON", writes=False)
     p.add_argument("files", nargs="+", metavar="FILE")

@@ -40,6 +40,12 @@ DEFAULTS: dict[str, Any] = {
         "parse_workers": 2,
         "parse_seconds": 180,   # a scanned report is read by OCR at a few seconds a page
         "parse_memory_mb": 1024,
+        # redis://HOST:PORT/DB: spread the crawl over workers sharing that Redis
+        # (``nianbao crawl-worker``); empty: the single-machine crawl.
+        "redis": "",
+        # How long a worker's request stays leased after its last renewal (a worker renews
+        # every half second): a killed worker's requests return to the queue after this.
+        "lease_seconds": 30,
     },
     "deadlines": {
         # month-day of the year after the report year (条例 第四十九条; townships: a setting).

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(chromium fonts-noto-cjk libreoffice-writer-nogui python3-uno poppler-utils time tesseract-ocr
-              tesseract-ocr-chi-sim tesseract-ocr-eng)
+              tesseract-ocr-chi-sim tesseract-ocr-eng redis-server)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

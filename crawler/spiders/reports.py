@@ -63,6 +63,8 @@ class ReportsSpider(scrapy.Spider):
         self.seen: set[str] = set()   # request_key of every link asked for, or followed from memory, this crawl
         self.outcomes: dict[str, int] = {}
         self.listed: dict[str, dict[str, Any]] = {}   # list pages fetched by this crawl, for list_pages
+        # Where the spider's own writes go: nianbao.store itself, or in a fleet worker the ingest stream.
+        self.journal: Any = store
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "ReportsSpider":
@@ -75,16 +77,9 @@ class ReportsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Request]:
         settings = self.crawler.settings
         defaults = config.load()
-        self.db = store.connect(settings.get("NIANBAO_DB") or defaults["db"])
-        # WAL with synchronous=NORMAL survives a killed crawl (only a power cut may lose the
-        # last commits); it spares one fsync per stored document, which on a re-crawl is most of the work.
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self.files_dir = settings.get("NIANBAO_FILES") or defaults["files"]
         self.depth_limit = settings.getint("NIANBAO_DEPTH_LIMIT", 4)
-        self.revisit = Revisit.from_days(settings.getfloat("NIANBAO_RECHECK_DAYS", defaults["crawl"]["recheck_days"]))
-        self.run_id = store.now()
-        self.known = {row["url"]: row for row in self.db["documents"].rows}
-        self.listings = {row["key"]: row for row in self.db["list_pages"].rows}
+        self.open_state(settings.get("NIANBAO_DB") or defaults["db"], settings.get("NIANBAO_FILES") or defaults["files"],
+                        settings.getfloat("NIANBAO_RECHECK_DAYS", defaults["crawl"]["recheck_days"]))
         for portal in self.portals.values():
             refused = urls.refusal(portal.start_url)
             if refused:
@@ -99,8 +94,21 @@ class ReportsSpider(scrapy.Spider):
         self.logger.warning("registry start_url refused, portal skipped: %s", reason)
         portal.listing_complete = False
         portal.errors += 1
-        store.record_crawl_error(self.db, portal.start_url, portal.only_agency, reason)
+        self.journal.record_crawl_error(self.db, portal.start_url, portal.only_agency, reason)
         self.maybe_done(portal)
+
+    def open_state(self, db_path: str, files_dir: str, recheck_days: float) -> None:
+        """The database and what earlier crawls learnt; also how ``nianbao ingest`` opens
+        the one database a fleet of workers (``crawler.distributed``) writes through."""
+        self.db = store.connect(db_path)
+        # WAL with synchronous=NORMAL survives a killed crawl (only a power cut may lose the
+        # last commits); it spares one fsync per stored document, which on a re-crawl is most of the work.
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.files_dir = files_dir
+        self.revisit = Revisit.from_days(recheck_days)
+        self.run_id = store.now()
+        self.known = {row["url"]: row for row in self.db["documents"].rows}
+        self.listings = {row["key"]: row for row in self.db["list_pages"].rows}
 
     def follow(self, portal: Portal, link: Link, depth: int, page: dict | None = None,
                render: bool = False, again: bool = False) -> Iterator[Request | dict]:
@@ -242,9 +250,9 @@ class ReportsSpider(scrapy.Spider):
         attachments = [link for link in discover(response, FAMILIES, allow_nav=False) if link.kind == "attachment"]
         if attachments:
             listed = ",".join(a.url for a in attachments)
-            store.save_document(self.db, {"url": response.url, "kind": "page", "status": "page",
-                                          "sha256": store.sha256(response.body), "attachments": listed,
-                                          "published_at": day, "published_at_source": source})
+            self.journal.save_document(self.db, {"url": response.url, "kind": "page", "status": "page",
+                                                 "sha256": store.sha256(response.body), "attachments": listed,
+                                                 "published_at": day, "published_at_source": source})
             self.known[response.url] = {**self.known.get(response.url, {}), "attachments": listed}
             for link in attachments:
                 yield from self.follow(portal, Link(link.url, "attachment", link.text), response.meta["depth"], page)
@@ -339,7 +347,7 @@ class ReportsSpider(scrapy.Spider):
         else:
             if response is not None and response.status in GONE_STATUSES and kind in ("report", "attachment"):
                 portal.gone.add(request.url)
-                store.save_document(self.db, {"url": request.url, "status": "gone"})  # asked for again next crawl
+                self.journal.save_document(self.db, {"url": request.url, "status": "gone"})  # asked for again next crawl
             elif kind in LISTING_KINDS:
                 portal.listing_complete = False
             self._failure(portal, request, failures.describe(failure))
@@ -350,7 +358,7 @@ class ReportsSpider(scrapy.Spider):
         if request.meta.get("kind") in REPORTED_FAILURES:
             portal.errors += 1
             asked = (request.meta.get("redirect_urls") or [request.url])[0]
-            store.record_crawl_error(self.db, asked, portal.only_agency, error)
+            self.journal.record_crawl_error(self.db, asked, portal.only_agency, error)
 
     def _shielded(self, portal: Portal, request: Request) -> Iterator[Request]:
         """A plain request stopped by a shield: a page is asked for again through the
