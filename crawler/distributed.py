@@ -21,6 +21,7 @@ list pages) go to one Redis stream that ``nianbao.ingest`` drains into the one S
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import warnings
@@ -497,8 +498,24 @@ class StreamPipeline:
         if item["type"] == ACK:
             spider.acknowledge(item)
             return {"lease": item["lease"], "outcome": "acknowledged"}
-        spider.fleet.emit("item", {key: value for key, value in item.items() if key != "body"}, item.get("body", b""))
+        spider.fleet.emit("item", *item_fields(item))
         return {"url": item["url"], "outcome": "sent"}
+
+
+def item_fields(item: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """An item as the stream carries it: JSON fields (a page's pictures in base64) and its body."""
+    data = {key: value for key, value in item.items() if key not in ("body", "images")}
+    if item.get("images"):
+        data["images"] = {src: base64.b64encode(picture).decode() for src, picture in item["images"].items()}
+    return data, item.get("body", b"")
+
+
+def item_from(data: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """The item ``item_fields`` sent."""
+    item = {**data, "body": body}
+    if data.get("images"):
+        item["images"] = {src: base64.b64decode(picture) for src, picture in data["images"].items()}
+    return item
 
 
 class FleetExtension:

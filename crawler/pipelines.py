@@ -59,15 +59,22 @@ class StorePipeline:
             item.get("images")))
 
     async def _process(self, spider: Any, portal: Any, item: dict[str, Any]) -> dict[str, Any]:
+        return self.settled(spider, portal, item) or self.stored(spider, portal, item, await self._parse(item))
+
+    def settled(self, spider: Any, portal: Any, item: dict[str, Any]) -> dict[str, Any] | None:
+        """The outcome of an item that needs no parsing (a 304, bytes already judged), else None."""
         known = spider.known_for(portal, item["url"]) or {}
         if item["type"] == "unchanged":
             self._seen_again(spider, portal, item["url"], known)
             return {"url": item["url"], "outcome": "unchanged"}
-        digest = store.sha256(item["body"])
-        if known.get("sha256") == digest and known.get("status") in SETTLED:
+        if known.get("sha256") == store.sha256(item["body"]) and known.get("status") in SETTLED:
             self._seen_again(spider, portal, item["url"], known)
             return {"url": item["url"], "outcome": "skipped"}
-        outcome = self._store(spider, portal, item, digest, await self._parse(item))
+        return None
+
+    def stored(self, spider: Any, portal: Any, item: dict[str, Any], report: Report) -> dict[str, Any]:
+        """An item with its parsed report matched and stored (``nianbao ingest`` calls this too)."""
+        outcome = self._store(spider, portal, item, store.sha256(item["body"]), report)
         spider.outcomes[outcome] = spider.outcomes.get(outcome, 0) + 1
         return {"url": item["url"], "outcome": outcome}
 

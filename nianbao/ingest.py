@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crawler.distributed import JOURNALLED, PORTAL_COUNTS, PORTAL_SETS, Fleet
+from crawler.distributed import JOURNALLED, PORTAL_COUNTS, PORTAL_SETS, Fleet, item_from
+from crawler.parsing import Limits, ParsePool
 from crawler.pipelines import StorePipeline
 from crawler.spiders.reports import ReportsSpider
-from nianbao import store
+from nianbao import config, store
 from nianbao.errors import UserError
 
 
@@ -27,25 +28,43 @@ def ingest(*, redis_url: str, db_path: str, files_dir: str) -> dict[str, Any]:
     spider = ReportsSpider(rows=spec["rows"], years=range(*spec["years"]))
     spider.open_state(db_path, files_dir, spec["recheck_days"])
     spider.run_id = spec["run_id"]
-    pipeline, after = StorePipeline(), "0-0"
-    while True:
-        ended = fleet.ended()   # read first: once the crawl has ended, nothing more arrives
-        entries = fleet.read(after, block_ms=None if ended else 500)
-        for entry_id, fields in entries:
-            _handle(spider, pipeline, fields[b"kind"].decode(), json.loads(fields[b"json"]), fields[b"body"])
-            after = entry_id
-        fleet.forget([entry_id for entry_id, _ in entries])
-        if ended and not entries:
-            break
+    pipeline = StorePipeline()
+    pool = ParsePool(Limits.from_settings(config.load()["crawl"]))
+    try:
+        ended = _drain(fleet, spider, pipeline, pool)
+    finally:
+        pool.close()
     spider.closed_portals(spider, ended)
     summary = {**spider.summary, "ingest_redis_round_trips": fleet.round_trips}
     fleet.save_summary(summary)
     return summary
 
 
-def _handle(spider: ReportsSpider, pipeline: StorePipeline, kind: str, data: dict[str, Any], body: bytes) -> None:
+def _drain(fleet: Fleet, spider: ReportsSpider, pipeline: StorePipeline, pool: ParsePool) -> Any:
+    """Handle the stream until the crawl has ended and nothing more is in it; how it ended."""
+    after = "0-0"
+    while True:
+        ended = fleet.ended()   # read first: once the crawl has ended, nothing more arrives
+        entries = fleet.read(after, block_ms=None if ended else 500)
+        for entry_id, fields in entries:
+            _handle(spider, pipeline, pool, fields[b"kind"].decode(), json.loads(fields[b"json"]), fields[b"body"])
+            after = entry_id
+        fleet.forget([entry_id for entry_id, _ in entries])
+        if ended and not entries:
+            return ended
+
+
+def _handle(spider: ReportsSpider, pipeline: StorePipeline, pool: ParsePool, kind: str, data: dict[str, Any],
+            body: bytes) -> None:
     if kind == "item":
-        pipeline.process_item({**data, "body": body}, spider)
+        item = item_from(data, body)
+        portal = spider.portals[item["portal"]]
+        try:
+            pipeline.settled(spider, portal, item) or pipeline.stored(
+                spider, portal, item, pool.parse(body, item["url"], item.get("content_type"), item.get("images")))
+        finally:
+            portal.pending -= 1
+            spider.maybe_done(portal)
         _remember(spider, data["url"])
     elif kind == "call" and data["name"] in JOURNALLED:
         getattr(store, data["name"])(spider.db, *data["args"])
