@@ -139,22 +139,20 @@ def _text_lines(data: bytes, rng: random.Random, cells: bool) -> bytes | None:
     return b"\n".join(lines)
 
 
-def delete_cell(name: str, data: bytes, rng: random.Random) -> bytes | None:
-    suffix = Path(name).suffix
-    if suffix == ".html":
-        return _delete_one(data, _HTML_CELL, rng)
-    if suffix == ".docx":
-        return _in_docx(data, lambda xml: _delete_one(xml, _DOCX_CELL, rng))
-    return _text_lines(data, rng, cells=True) if suffix == ".txt" else None
+def _deleting(html: re.Pattern, docx: re.Pattern, cells: bool) -> Callable[[str, bytes, random.Random], bytes | None]:
+    """A mutation that deletes one cell (or one row) of a table, as the file type writes it."""
+    def delete(name: str, data: bytes, rng: random.Random) -> bytes | None:
+        suffix = Path(name).suffix
+        if suffix == ".html":
+            return _delete_one(data, html, rng)
+        if suffix == ".docx":
+            return _in_docx(data, lambda xml: _delete_one(xml, docx, rng))
+        return _text_lines(data, rng, cells=cells) if suffix == ".txt" else None
+    return delete
 
 
-def delete_row(name: str, data: bytes, rng: random.Random) -> bytes | None:
-    suffix = Path(name).suffix
-    if suffix == ".html":
-        return _delete_one(data, _HTML_ROW, rng)
-    if suffix == ".docx":
-        return _in_docx(data, lambda xml: _delete_one(xml, _DOCX_ROW, rng))
-    return _text_lines(data, rng, cells=False) if suffix == ".txt" else None
+delete_cell = _deleting(_HTML_CELL, _DOCX_CELL, cells=True)
+delete_row = _deleting(_HTML_ROW, _DOCX_ROW, cells=False)
 
 
 def reencode(name: str, data: bytes, rng: random.Random) -> bytes | None:

@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def registry_command(name: str, handler: Callable[..., int], help: str) -> argparse.ArgumentParser:
         p = actions.add_parser(name, parents=[common], help=help, description=help)
-        p.set_defaults(handler=handler)
+        p.set_defaults(handler=handler, writes=name == "discover")   # discover crawls into --db
         p.add_argument("--registry", help="registry CSV (default data/agencies.csv)")
         return p
 
