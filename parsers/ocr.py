@@ -321,33 +321,34 @@ class Scan:
 
     def read_pdf_page(self, page: object, number: int) -> Page:
         """A PDF page without a text layer (a ``pypdfium2`` page), rendered and read."""
-        if self.pages >= MAX_PAGES:
-            self.warnings.append(f"OCR: page {number} not read (limit of {MAX_PAGES} scanned pages)")
-            return Page()
-        try:
-            check_available()
-        except OcrError as exc:
-            self.warnings.append(f"page {number} has no text layer; {exc}")
+        if not self._may_read(f"page {number}", "scanned pages", f"page {number} has no text layer"):
             return Page()
         self.pages += 1
         width, height = page.get_size()
         scale = min(RENDER_DPI / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
-        read = read_image(page.render(scale=scale, grayscale=True).to_pil(), f"page {number}")
-        self.warnings += read.warnings
-        return read
+        return self._kept(read_image(page.render(scale=scale, grayscale=True).to_pil(), f"page {number}"))
 
     def read_picture(self, data: bytes, where: str) -> Page:
         """A picture of a report page's article (PNG, JPEG, GIF…), within ``MAX_PAGES``."""
-        if self.pages >= MAX_PAGES:
-            self.warnings.append(f"OCR: picture {where} not read (limit of {MAX_PAGES} pictures)")
-            return Page()
-        try:
-            check_available()
-        except OcrError as exc:
-            self.warnings.append(f"picture {where} not read; {exc}")
+        if not self._may_read(f"picture {where}", "pictures", f"picture {where} not read"):
             return Page()
         read = read_picture(data, where)
         self.pages += bool(read.rows)
+        return self._kept(read)
+
+    def _may_read(self, what: str, limit_of: str, unavailable: str) -> bool:
+        """Whether one more page or picture may be read: within ``MAX_PAGES``, Tesseract there."""
+        if self.pages >= MAX_PAGES:
+            self.warnings.append(f"OCR: {what} not read (limit of {MAX_PAGES} {limit_of})")
+            return False
+        try:
+            check_available()
+        except OcrError as exc:
+            self.warnings.append(f"{unavailable}; {exc}")
+            return False
+        return True
+
+    def _kept(self, read: Page) -> Page:
         self.warnings += read.warnings
         return read
 
