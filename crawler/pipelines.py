@@ -62,19 +62,22 @@ class StorePipeline:
         return self.settled(spider, portal, item) or self.stored(spider, portal, item, await self._parse(item))
 
     def settled(self, spider: Any, portal: Any, item: dict[str, Any]) -> dict[str, Any] | None:
-        """The outcome of an item that needs no parsing (a 304, bytes already judged), else None."""
+        """The outcome of an item that needs no parsing (a 304, bytes already judged), else
+        None; an item's digest is taken here, once (``item["sha256"]``)."""
         known = spider.known_for(portal, item["url"]) or {}
         if item["type"] == "unchanged":
             self._seen_again(spider, portal, item["url"], known)
             return {"url": item["url"], "outcome": "unchanged"}
-        if known.get("sha256") == store.sha256(item["body"]) and known.get("status") in SETTLED:
+        item["sha256"] = store.sha256(item["body"])
+        if known.get("sha256") == item["sha256"] and known.get("status") in SETTLED:
             self._seen_again(spider, portal, item["url"], known)
             return {"url": item["url"], "outcome": "skipped"}
         return None
 
     def stored(self, spider: Any, portal: Any, item: dict[str, Any], report: Report) -> dict[str, Any]:
-        """An item with its parsed report matched and stored (``nianbao ingest`` calls this too)."""
-        outcome = self._store(spider, portal, item, store.sha256(item["body"]), report)
+        """An item ``settled`` left, with its parsed report, matched and stored (``nianbao
+        ingest`` calls this too)."""
+        outcome = self._store(spider, portal, item, item["sha256"], report)
         spider.outcomes[outcome] = spider.outcomes.get(outcome, 0) + 1
         return {"url": item["url"], "outcome": outcome}
 

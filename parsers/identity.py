@@ -276,7 +276,6 @@ class Agency:
 
     agency_id: str
     name: str
-    county: str  # 尉氏县
     kind: str
     places: tuple[str, ...] = field(default=())
 
@@ -321,8 +320,8 @@ def name_keys(name: str, places: Iterable[str]) -> list[str]:
 
 
 def agencies_from(rows: Iterable[dict[str, str]]) -> list[Agency]:
-    return [Agency(r["agency_id"], r["agency_name"], county_of(r["region_name"], r["agency_name"]),
-                   r["agency_type"], tuple(region_places(r["region_name"]))) for r in rows]
+    return [Agency(r["agency_id"], r["agency_name"], r["agency_type"], tuple(region_places(r["region_name"])))
+            for r in rows]
 
 
 def match_agency(agencies: Sequence[Agency], name: str | None) -> Agency | None:
